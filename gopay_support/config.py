@@ -1,0 +1,78 @@
+"""Runtime configuration, read from environment variables with safe local defaults.
+
+Modules never hard-code hosts, ports, secrets or contact details: they ask for
+:func:`settings`. Contact details that the seed document does not give are placeholders
+that make it obvious they still need configuring.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """How customers reach human support; filled into FAQ answers as slots."""
+
+    phone: str = "[客服电话未配置 / support phone not configured: GOPAY_SUPPORT_PHONE]"
+    email: str = "[客服邮箱未配置 / support email not configured: GOPAY_SUPPORT_EMAIL]"
+    social: str = "[官方社交账号未配置 / social accounts not configured: GOPAY_SUPPORT_SOCIAL]"
+    website: str = "[官网未配置 / website not configured: GOPAY_SUPPORT_WEBSITE]"
+
+    def as_slots(self) -> dict[str, str]:
+        return {
+            "support_phone": self.phone,
+            "support_email": self.email,
+            "support_social": self.social,
+            "support_website": self.website,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_host: str = "127.0.0.1"
+    action_server_port: int = 5055
+    tickets_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tickets.db'}"
+    #: Token for Rasa's HTTP API (``rasa run --auth-token``); empty means no token.
+    rasa_token: str = ""
+    service_timezone: str = "Asia/Shanghai"
+    #: Weekday hours when support is fastest (seed related Q3: 9:00 to 18:00).
+    peak_staffed_hours: tuple[int, int] = (9, 18)
+    contact: ContactDetails = field(default_factory=ContactDetails)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        default = cls()
+        start, _, end = _env("GOPAY_STAFFED_HOURS", "9-18").partition("-")
+        return cls(
+            rasa_url=_env("RASA_URL", default.rasa_url).rstrip("/"),
+            action_server_host=_env("ACTION_SERVER_HOST", default.action_server_host),
+            action_server_port=int(_env("ACTION_SERVER_PORT", str(default.action_server_port))),
+            tickets_db_url=_env("TICKETS_DB_URL", default.tickets_db_url),
+            rasa_token=_env("RASA_TOKEN", ""),
+            service_timezone=_env("GOPAY_SERVICE_TZ", default.service_timezone),
+            peak_staffed_hours=(int(start), int(end or 18)),
+            contact=ContactDetails(
+                phone=_env("GOPAY_SUPPORT_PHONE", ContactDetails.phone),
+                email=_env("GOPAY_SUPPORT_EMAIL", ContactDetails.email),
+                social=_env("GOPAY_SUPPORT_SOCIAL", ContactDetails.social),
+                website=_env("GOPAY_SUPPORT_WEBSITE", ContactDetails.website),
+            ),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Process-wide settings; tests that change the environment call ``settings.cache_clear()``."""
+    return Settings.from_env()
