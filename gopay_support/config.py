@@ -39,6 +39,30 @@ class ContactDetails:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """Telegram channel settings; the channel stays disabled until token and secret are set."""
+
+    bot_token: str = ""
+    #: Sent by Telegram in ``X-Telegram-Bot-Api-Secret-Token``; 1-256 of ``A-Za-z0-9_-``.
+    webhook_secret: str = ""
+    #: Bot API server; a self-hosted Bot API server or the test fake replaces Telegram's.
+    api_base_url: str = "https://api.telegram.org"
+    #: ``webhook`` (Telegram POSTs to us) or ``polling`` (``python -m channels.telegram.polling``).
+    mode: str = "webhook"
+    #: Public HTTPS URL Telegram should POST to, e.g.
+    #: ``https://support.example.com/webhooks/telegram/webhook``; empty: no setWebhook.
+    webhook_url: str = ""
+    #: Seconds between two messages to the same chat and messages per second overall
+    #: (Telegram's documented flood limits).
+    chat_interval: float = 1.0
+    global_rate: float = 30.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bot_token and self.webhook_secret)
+
+
+@dataclass(frozen=True)
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_host: str = "127.0.0.1"
@@ -50,6 +74,7 @@ class Settings:
     #: Weekday hours when support is fastest (seed related Q3: 9:00 to 18:00).
     peak_staffed_hours: tuple[int, int] = (9, 18)
     contact: ContactDetails = field(default_factory=ContactDetails)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,6 +93,19 @@ class Settings:
                 email=_env("GOPAY_SUPPORT_EMAIL", ContactDetails.email),
                 social=_env("GOPAY_SUPPORT_SOCIAL", ContactDetails.social),
                 website=_env("GOPAY_SUPPORT_WEBSITE", ContactDetails.website),
+            ),
+            telegram=TelegramSettings(
+                bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
+                webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+                api_base_url=_env("TELEGRAM_API_BASE_URL", TelegramSettings.api_base_url).rstrip(
+                    "/"
+                ),
+                mode=_env("TELEGRAM_MODE", TelegramSettings.mode).lower(),
+                webhook_url=_env("TELEGRAM_WEBHOOK_URL", ""),
+                chat_interval=float(
+                    _env("TELEGRAM_CHAT_INTERVAL", str(TelegramSettings.chat_interval))
+                ),
+                global_rate=float(_env("TELEGRAM_GLOBAL_RATE", str(TelegramSettings.global_rate))),
             ),
         )
 
