@@ -63,6 +63,19 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class TicketSettings:
+    """Limits of the support-ticket flow (issue 3); tuned per deployment, not in code."""
+
+    #: Longest accepted problem description, in characters.
+    description_max_chars: int = 1000
+    #: Wrong contact confirmations allowed per ticket within ``verify_window_minutes``.
+    verify_max_attempts: int = 3
+    verify_window_minutes: int = 60
+    #: Seconds to wait for Rasa when pushing a status update to a conversation.
+    notify_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_host: str = "127.0.0.1"
@@ -75,6 +88,7 @@ class Settings:
     peak_staffed_hours: tuple[int, int] = (9, 18)
     contact: ContactDetails = field(default_factory=ContactDetails)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    tickets: TicketSettings = field(default_factory=TicketSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -106,6 +120,20 @@ class Settings:
                     _env("TELEGRAM_CHAT_INTERVAL", str(TelegramSettings.chat_interval))
                 ),
                 global_rate=float(_env("TELEGRAM_GLOBAL_RATE", str(TelegramSettings.global_rate))),
+            ),
+            tickets=TicketSettings(
+                description_max_chars=int(
+                    _env("TICKET_DESCRIPTION_MAX_CHARS", str(TicketSettings.description_max_chars))
+                ),
+                verify_max_attempts=int(
+                    _env("TICKET_VERIFY_MAX_ATTEMPTS", str(TicketSettings.verify_max_attempts))
+                ),
+                verify_window_minutes=int(
+                    _env("TICKET_VERIFY_WINDOW_MINUTES", str(TicketSettings.verify_window_minutes))
+                ),
+                notify_timeout=float(
+                    _env("TICKET_NOTIFY_TIMEOUT", str(TicketSettings.notify_timeout))
+                ),
             ),
         )
 
