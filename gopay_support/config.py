@@ -76,6 +76,21 @@ class TicketSettings:
 
 
 @dataclass(frozen=True)
+class WebChatSettings:
+    """Limits of the web chat channel (issue 4); deployments tune them without code changes."""
+
+    #: Origins whose pages may open the chat socket. Empty: only pages served by the Rasa
+    #: server itself (the demo page at ``/webchat/``), whatever host and port it runs on.
+    #: ``("*",)`` allows every origin.
+    allowed_origins: tuple[str, ...] = ()
+    #: Longest accepted message, in characters; longer ones never reach the bot.
+    max_message_chars: int = 2000
+    #: At most ``rate_limit_messages`` messages per session within ``rate_limit_window`` seconds.
+    rate_limit_messages: int = 20
+    rate_limit_window: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_host: str = "127.0.0.1"
@@ -89,6 +104,7 @@ class Settings:
     contact: ContactDetails = field(default_factory=ContactDetails)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     tickets: TicketSettings = field(default_factory=TicketSettings)
+    webchat: WebChatSettings = field(default_factory=WebChatSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -135,7 +151,22 @@ class Settings:
                     _env("TICKET_NOTIFY_TIMEOUT", str(TicketSettings.notify_timeout))
                 ),
             ),
+            webchat=_webchat_from_env(),
         )
+
+
+def _webchat_from_env() -> WebChatSettings:
+    """``GOPAY_WEBCHAT_ORIGINS`` is comma-separated; ``GOPAY_WEBCHAT_RATE_LIMIT`` is ``20/60``."""
+    messages, _, window = _env("GOPAY_WEBCHAT_RATE_LIMIT", "").partition("/")
+    origins = _env("GOPAY_WEBCHAT_ORIGINS", "")
+    return WebChatSettings(
+        allowed_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+        max_message_chars=int(
+            _env("GOPAY_WEBCHAT_MAX_CHARS", str(WebChatSettings.max_message_chars))
+        ),
+        rate_limit_messages=int(messages or WebChatSettings.rate_limit_messages),
+        rate_limit_window=float(window or WebChatSettings.rate_limit_window),
+    )
 
 
 @lru_cache(maxsize=1)
