@@ -71,6 +71,8 @@ class TicketSettings:
     #: Wrong contact confirmations allowed per ticket within ``verify_window_minutes``.
     verify_max_attempts: int = 3
     verify_window_minutes: int = 60
+    #: Invalid contacts accepted in the ticket form before it stops and points to other channels.
+    contact_max_attempts: int = 3
     #: Seconds to wait for Rasa when pushing a status update to a conversation.
     notify_timeout: float = 5.0
 
@@ -146,6 +148,9 @@ class Settings:
                 ),
                 verify_window_minutes=int(
                     _env("TICKET_VERIFY_WINDOW_MINUTES", str(TicketSettings.verify_window_minutes))
+                ),
+                contact_max_attempts=int(
+                    _env("TICKET_CONTACT_MAX_ATTEMPTS", str(TicketSettings.contact_max_attempts))
                 ),
                 notify_timeout=float(
                     _env("TICKET_NOTIFY_TIMEOUT", str(TicketSettings.notify_timeout))
