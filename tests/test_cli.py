@@ -1,0 +1,136 @@
+"""``python -m gopay_support tickets ...`` and the status push, on a real SQLite store.
+
+The push goes over real HTTP to a small local server that records what Rasa would receive.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from gopay_support.__main__ import main
+from gopay_support.notify import EXTERNAL_INTENT, Notifier
+from gopay_support.tickets import ContactKind, NewTicket, Status, TicketStore
+
+
+class FakeRasa:
+    """Records the trigger_intent calls; answers with ``status``."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.calls: list[tuple[str, dict]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.calls.append((self.path, json.loads(body)))
+                self.send_response(outer.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa()
+    yield fake
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'tickets.db'}"
+
+
+@pytest.fixture
+def number(db: str) -> str:
+    store = TicketStore(db)
+    ticket, _ = store.create(NewTicket("refund", "退款三天了还没到账，订单号 A123", "13812345678",
+                                       ContactKind.PHONE, "user 1/web", channel="rest"), "k")
+    return ticket.tracking_number
+
+
+def run(db: str, *args: str, rasa_url: str = "http://127.0.0.1:9") -> int:
+    return main(["--db", db, "tickets", *args],
+                notifier_factory=lambda store: Notifier(store, rasa_url=rasa_url, token=""))
+
+
+def test_list_and_show(db: str, number: str, capsys) -> None:
+    assert run(db, "list") == 0
+    out = capsys.readouterr().out
+    assert number in out and "138****5678" in out and "13812345678" not in out
+    assert run(db, "list", "--status", "closed") == 0
+    assert capsys.readouterr().out.strip() == "no tickets"
+    assert run(db, "show", number.lower().replace("-", " "), "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["tracking_number"] == number and shown["contact"] == "138****5678"
+    assert [h["to"] for h in shown["history"]] == ["open"]
+    assert run(db, "show", number, "--reveal") == 0
+    assert "13812345678" in capsys.readouterr().out
+
+
+def test_set_status_records_history_and_pushes_to_the_conversation(
+        db: str, number: str, rasa: FakeRasa, capsys) -> None:
+    assert run(db, "set-status", number, "in_progress", "--note", "checking with bank",
+               "--actor", "agent7", rasa_url=rasa.url) == 0
+    assert "user notified" in capsys.readouterr().out
+    path, body = rasa.calls[0]
+    assert path == "/conversations/user%201%2Fweb/trigger_intent?output_channel=latest"
+    assert body == {"name": EXTERNAL_INTENT, "entities": {"ticket_id": number}}
+    last = TicketStore(db).require(number).history[-1]
+    assert (last.to_status, last.actor, last.note) == (Status.IN_PROGRESS, "agent7",
+                                                       "checking with bank")
+    assert last.notified_at is not None and last.notify_error is None
+
+
+def test_failed_push_keeps_the_status_change(db: str, number: str, capsys) -> None:
+    # nothing listens on port 9: the push fails, the change stays
+    assert run(db, "set-status", number, "resolved") == 5
+    assert "could not be notified" in capsys.readouterr().err
+    ticket = TicketStore(db).require(number)
+    assert ticket.status is Status.RESOLVED
+    assert ticket.history[-1].notified_at is None and ticket.history[-1].notify_error
+
+
+def test_rasa_error_status_is_a_failed_push(db: str, number: str, rasa: FakeRasa) -> None:
+    rasa.status = 404
+    assert run(db, "set-status", number, "closed", rasa_url=rasa.url) == 5
+    assert TicketStore(db).require(number).history[-1].notify_error == "HTTP 404"
+
+
+def test_no_notify(db: str, number: str, rasa: FakeRasa) -> None:
+    assert run(db, "set-status", number, "closed", "--no-notify", rasa_url=rasa.url) == 0
+    assert rasa.calls == []
+
+
+def test_clear_errors_and_exit_codes(db: str, number: str, capsys) -> None:
+    assert run(db, "show", "GP-7K3D9Q2X") == 3
+    assert "no ticket with tracking number 'GP-7K3D9Q2X'" in capsys.readouterr().err
+    assert run(db, "set-status", "GP-7K3D9Q2X", "closed") == 3
+    assert run(db, "set-status", number, "closed", "--no-notify") == 0
+    assert run(db, "set-status", number, "in_progress", "--no-notify") == 4
+    err = capsys.readouterr().err
+    assert "cannot go from closed to in_progress" in err and "none (final)" in err
+    with pytest.raises(SystemExit) as usage:
+        run(db, "set-status", number, "done")
+    assert usage.value.code == 2
+
+
+def test_module_entry_point(db: str, number: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "gopay_support", "--db", db, "tickets",
+                             "show", "nope"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and "no ticket with tracking number 'nope'" in result.stderr
