@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from gopay_support.config import settings
 from gopay_support.pii import mask, mask_contact
@@ -25,6 +24,7 @@ from gopay_support.tickets import (
     TicketNotFound,
     TicketStore,
 )
+from gopay_support.tickets.hours import local_time
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_INVALID, EXIT_NOT_DELIVERED = 0, 1, 2, 3, 4, 5
 
@@ -153,7 +153,7 @@ def _summary(t: Ticket, reveal: bool = False) -> dict:
 
 
 def _local(value: datetime) -> str:
-    return value.astimezone(ZoneInfo(settings().service_timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    return f"{local_time(value)} ({settings().service_timezone})"
 
 
 def _fail(message: str, code: int) -> int:

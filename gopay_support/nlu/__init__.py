@@ -1,1 +1,1 @@
-
+"""Custom Rasa NLU graph components, referenced by class path from ``config.yml``."""

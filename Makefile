@@ -1,0 +1,73 @@
+# Gopay support assistant. Quickstart: `make run`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(PY) -m rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/current.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# Everything a trained model depends on: retrain only when one of these changed.
+TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) gopay_support/text.py gopay_support/language.py gopay_support/tracking.py
+
+.PHONY: help install train run test eval bench lint validate test-stories test-nlu pytest telegram clean
+
+help:
+	@echo "make run     install if needed, train if data changed, start the assistant"
+	@echo "make test    the whole test suite (lint, data validation, stories, NLU gate, pytest)"
+	@echo "make eval    NLU report on the held-out set under reports/nlu/"
+	@echo "make bench   throughput / latency / cold start / memory vs a stock Rasa bot"
+	@echo "make telegram  run the Telegram channel in polling mode"
+
+$(STAMP): pyproject.toml
+	@PY310=$$(scripts/find_python310.sh) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PY310"; "$$PY310" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
+	$(RASA) train --domain domain --fixed-model-name current --out models --quiet
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+run: $(STAMP) $(MODEL)
+	@$(PY) -m gopay_support.launcher
+
+telegram: $(STAMP) $(MODEL)
+	@$(PY) -m channels.telegram.polling
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check gopay_support actions channels tests bench tools
+
+validate: $(STAMP)
+	$(PY) -m tools.validate_data
+
+test-stories: $(STAMP) $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out reports/stories --fail-on-prediction-errors --no-plot
+
+test-nlu: $(STAMP) $(MODEL)
+	$(PY) -m tools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+
+pytest: $(STAMP) $(MODEL)
+	@scripts/ensure_chromium.sh
+	$(VENV)/bin/pytest
+
+test: lint validate test-stories test-nlu pytest
+
+eval: $(STAMP) $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_heldout.yml --out reports/nlu --successes
+	$(PY) -m tools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+
+bench: $(STAMP) $(MODEL)
+	$(PY) bench/bench_rest.py
+
+clean:
+	rm -rf models/*.tar.gz reports/* var/run

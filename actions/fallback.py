@@ -1,0 +1,71 @@
+"""Low-confidence understanding: offer the likeliest topics, then a helpful fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from gopay_support import topics
+
+FALLBACK_INTENT = "nlu_fallback"
+#: Labels never offered as a clarification button.
+_NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thanks", "affirm", "deny",
+                "bot_challenge"}
+MAX_SUGGESTIONS = 3
+
+
+def suggested_labels(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """The top labels of a parse result, with ``faq`` expanded to its FAQ topics."""
+    faq_ranking = (
+        parse_data.get("response_selector", {}).get("faq", {}).get("ranking", []) or []
+    )
+    faq_topics = [r.get("intent_response_key") for r in faq_ranking if r.get("intent_response_key")]
+    labels: list[str] = []
+    for ranked in parse_data.get("intent_ranking", []) or []:
+        name = ranked.get("name")
+        if name == "faq":
+            labels.extend(faq_topics[:2])
+        elif name and name not in _NOT_OFFERED:
+            labels.append(name)
+    unique = [label for i, label in enumerate(labels) if label and label not in labels[:i]]
+    return [label for label in unique if label in topics.TOPIC_TITLES][:limit]
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many user messages in a row, up to the latest, were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data", {}).get("intent", {}) or {}).get("name") != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+class ActionClarify(Action):
+    """First miss: "did you mean…" with the top 2-3 topics; second miss in a row: help."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if consecutive_fallbacks(tracker) >= 2:
+            dispatcher.utter_message(response="utter_fallback_help")
+            return []
+        lang = tracker.get_slot("language") or "zh"
+        labels = suggested_labels(tracker.latest_message or {})
+        if not labels:
+            dispatcher.utter_message(response="utter_fallback_help")
+            return []
+        none_title = "None of these" if lang == "en" else "都不是"
+        buttons = [{"title": topics.title(label, lang), "payload": topics.payload(label)}
+                   for label in labels]
+        buttons.append({"title": none_title, "payload": "/out_of_scope"})
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []

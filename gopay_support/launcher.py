@@ -1,0 +1,59 @@
+"""``make run``: start the action server and the Rasa server, print where to talk to the bot,
+stop everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from gopay_support.config import PROJECT_ROOT, settings
+from gopay_support.stack import DEFAULT_MODEL, Stack, StackConfig
+
+
+def main() -> int:
+    if not DEFAULT_MODEL.exists():
+        print(f"No trained model at {DEFAULT_MODEL}; run `make train` first.", file=sys.stderr)
+        return 1
+    cfg = settings()
+    stack = Stack(StackConfig(run_dir=PROJECT_ROOT / "var" / "run",
+                              action_port=cfg.action_server_port))
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print("Starting the action server and the Rasa server (about 15 s)...", flush=True)
+    try:
+        stack.start()
+        rasa = stack.config.rasa_url
+        print(
+            f"""
+Gopay support assistant is running.
+  Web chat:        {rasa}/webchat/
+  REST channel:    curl -s -XPOST {rasa}/webhooks/rest/webhook \\
+                     -H 'Content-Type: application/json' \\
+                     -d '{{"sender": "me", "message": "充值失败了怎么办"}}'
+  NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
+  Logs:            {stack.config.run_dir}/rasa.log, actions.log
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; see its log.",
+                          file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

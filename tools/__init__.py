@@ -1,0 +1,1 @@
+"""Developer tooling run by the Makefile: data validation and the NLU quality gate."""
