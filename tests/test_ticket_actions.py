@@ -1,0 +1,325 @@
+"""Ticket actions on trackers from tests/fixtures/ticket_trackers.json, with a real
+CollectingDispatcher, the real domain and a real SQLite ticket store."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import tickets as actions
+from gopay_support.config import settings
+from gopay_support.tickets import ContactKind, NewTicket, Status, default_store
+
+FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "ticket_trackers.json").read_text())
+DOMAIN = Domain.load(str(Path(__file__).parent.parent / "domain")).as_dict()
+
+
+@pytest.fixture(autouse=True)
+def ticket_db(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TICKETS_DB_URL", f"sqlite:///{tmp_path / 'tickets.db'}")
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+def tracker(name: str, *, sender: str | None = None, slots: dict | None = None,
+            turn: tuple[str, str] | None = None, entities: list | None = None,
+            faq_key: str | None = None, slot_value: tuple[str, Any] | None = None) -> Tracker:
+    """A fixture tracker, optionally with one more user message and the slot it filled."""
+    data = copy.deepcopy(FIXTURES[name])
+    if sender:
+        data["sender_id"] = sender
+    data["slots"].update(slots or {})
+    if turn:
+        text, intent = turn
+        parse = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                 "entities": entities or []}
+        if faq_key:
+            parse["response_selector"] = {"faq": {"response": {"intent_response_key": faq_key}}}
+        data["events"].append({"event": "user", "timestamp": 1764000500.0, "text": text,
+                               "parse_data": parse, "input_channel": "rest"})
+        data["events"].append({"event": "action", "name": data["active_loop"].get("name")
+                               or "ticket_form", "timestamp": 1764000500.1})
+        data["latest_message"] = parse
+    if slot_value:
+        data["events"].append({"event": "slot", "name": slot_value[0], "value": slot_value[1]})
+        data["slots"][slot_value[0]] = slot_value[1]
+    return Tracker.from_dict(data)
+
+
+def run(action, tr: Tracker) -> tuple[dict[str, Any], list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tr, DOMAIN))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return slots, dispatcher.messages, events
+
+
+def responses(messages: list[dict]) -> list[str | None]:
+    return [m.get("response") for m in messages]
+
+
+def form_turn(slot: str, text: str, intent: str = "out_of_scope", value: Any = None,
+              slots: dict | None = None, **kw: Any) -> tuple[dict, list[dict]]:
+    tr = tracker("ticket_form_running", slots={"requested_slot": slot, **(slots or {})},
+                 turn=(text, intent), slot_value=(slot, text if value is None else value), **kw)
+    slots_out, messages, _ = run(actions.ValidateTicketForm(), tr)
+    return slots_out, messages
+
+
+# -- the ticket form -------------------------------------------------------------------
+
+
+def test_category_is_prefilled_from_the_faq_asked_just_before() -> None:
+    tr = tracker("faq_then_open_ticket")
+    slots, messages, _ = run(actions.ValidateTicketForm(), tr)
+    assert slots["ticket_category"] == "topup"
+    assert messages[0]["response"] == "utter_ticket_category_prefilled"
+    assert messages[0]["category"] == "充值"
+
+
+def test_no_prefill_without_a_preceding_topic() -> None:
+    tr = tracker("status_form_activation")  # no FAQ before
+    slots, messages, _ = run(actions.ValidateTicketForm(), tr)
+    assert "ticket_category" not in slots and messages == []
+
+
+def test_category_buttons_follow_the_language() -> None:
+    _, messages, _ = run(actions.AskTicketCategory(), tracker("ticket_form_running"))
+    assert messages[0]["response"] == "utter_ask_ticket_category"
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[1] == "Top-up" and len(titles) == 7
+    assert messages[0]["buttons"][1]["payload"] == '/ticket_choose{"ticket_choice":"topup"}'
+
+
+@pytest.mark.parametrize(("text", "expected"), [("topup", "topup"), ("提现", "withdrawal"),
+                                                  ("my account was hacked", "security")])
+def test_category_from_button_or_words(text: str, expected: str) -> None:
+    slots, _ = form_turn("ticket_category", text)
+    assert slots["ticket_category"] == expected
+
+
+def test_unknown_category_reprompts() -> None:
+    slots, messages = form_turn("ticket_category", "天气怎么样")
+    assert slots["ticket_category"] is None
+    assert responses(messages) == ["utter_ticket_category_invalid"]
+
+
+def test_vague_description_gets_the_hint_and_is_asked_again() -> None:
+    slots, messages = form_turn("ticket_description", "我不能用了")
+    assert slots["ticket_description"] is None
+    assert responses(messages) == ["utter_ticket_description_vague"]
+
+
+def test_too_long_description_is_refused_with_the_limit(monkeypatch) -> None:
+    monkeypatch.setenv("TICKET_DESCRIPTION_MAX_CHARS", "50")
+    settings.cache_clear()
+    slots, messages = form_turn("ticket_description", "充值失败了钱没到账" * 10)
+    assert slots["ticket_description"] is None
+    assert messages == [{**messages[0], "response": "utter_ticket_description_too_long",
+                         "max_chars": 50}]
+
+
+def test_clear_description_is_kept() -> None:
+    slots, messages = form_turn("ticket_description", "充值了100元但是没到账", intent="faq",
+                                faq_key="faq/topup_failed")
+    assert slots["ticket_description"] == "充值了100元但是没到账" and messages == []
+
+
+def test_faq_question_mid_form_is_answered_and_the_slot_asked_again() -> None:
+    slots, messages = form_turn("ticket_description", "客服几点上班？", intent="faq",
+                                faq_key="faq/service_hours")
+    assert slots["ticket_description"] is None
+    assert responses(messages) == ["utter_faq/service_hours"]
+
+
+@pytest.mark.parametrize("text", ["算了", "cancel", "never mind"])
+def test_cancel_at_any_step_closes_the_form(text: str) -> None:
+    for slot in ("ticket_category", "ticket_description", "ticket_contact",
+                 "ticket_transaction_id", "ticket_confirmed"):
+        slots, _ = form_turn(slot, text, intent="deny")
+        assert slots["ticket_confirmed"] == actions.CANCELLED
+        assert slots["requested_slot"] is None
+
+
+def test_valid_contact_is_normalised_and_shown_back_masked() -> None:
+    slots, messages = form_turn("ticket_contact", "我的手机是 138 1234 5678")
+    assert slots["ticket_contact"] == "13812345678"
+    assert messages[0]["response"] == "utter_ticket_contact_ok"
+    assert messages[0]["contact"] == "138****5678"
+
+
+def test_three_invalid_contacts_end_the_form() -> None:
+    slots, messages = form_turn("ticket_contact", "12345")
+    assert slots == {"ticket_contact": None, "ticket_contact_failures": 1}
+    assert responses(messages) == ["utter_ticket_contact_invalid"]
+    slots, _ = form_turn("ticket_contact", "abc", slots={"ticket_contact_failures": 1})
+    assert slots["ticket_contact_failures"] == 2
+    slots, messages = form_turn("ticket_contact", "abc@", slots={"ticket_contact_failures": 2})
+    assert slots["ticket_confirmed"] == actions.CONTACT_FAILED and slots["requested_slot"] is None
+    assert messages == []
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"),
+                         [("skip", "ticket_choose", "-"), ("没有", "deny", "-"),
+                          ("交易号 TX20261124001", "out_of_scope", "TX20261124001")])
+def test_optional_transaction_id(text: str, intent: str, expected: str) -> None:
+    slots, _ = form_turn("ticket_transaction_id", text, intent=intent)
+    assert slots["ticket_transaction_id"] == expected
+
+
+@pytest.mark.parametrize(("text", "field"), [("edit_contact", "ticket_contact"),
+                                             ("修改描述", "ticket_description"),
+                                             ("change the time please", "ticket_problem_time")])
+def test_correcting_a_field_clears_it_and_the_confirmation(text: str, field: str) -> None:
+    slots, _ = form_turn("ticket_confirmed", text, intent="ticket_choose")
+    assert slots == {field: None, "ticket_confirmed": None}
+
+
+def test_confirmation_summary_masks_personal_data() -> None:
+    card = "6222021234567890123"
+    tr = tracker("ticket_form_confirmed", slots={"ticket_description": f"卡号 {card} 充值失败了"})
+    _, messages, _ = run(actions.AskTicketConfirmed(), tr)
+    summary = messages[0]
+    assert summary["response"] == "utter_ticket_summary"
+    assert summary["contact"] == "138****5678" and card not in summary["description"]
+    assert summary["category"] == "充值" and summary["transaction_id"] == "-"
+
+
+# -- submission ------------------------------------------------------------------------
+
+
+def test_submit_creates_the_ticket_and_tells_what_happens_next() -> None:
+    slots, messages, _ = run(actions.SubmitTicket(), tracker("ticket_form_confirmed"))
+    assert responses(messages)[0] == "utter_ticket_created"
+    assert responses(messages)[1] in ("utter_ticket_next_steps_staffed",
+                                      "utter_ticket_next_steps_off_hours")
+    assert messages[1]["staffed_hours"] == "9:00-18:00"
+    number = messages[0]["ticket_id"]
+    assert slots["ticket_number"] == number
+    assert all(slots[s] is None for s in actions.FORM_SLOTS)
+    ticket = default_store().require(number)
+    assert (ticket.sender_id, ticket.category, ticket.contact, ticket.contact_kind) == (
+        "alice", "topup", "13812345678", ContactKind.PHONE)
+    assert (ticket.transaction_id, ticket.problem_time, ticket.channel) == (None, "昨天下午3点",
+                                                                           "rest")
+
+
+def test_the_same_submit_delivered_twice_creates_one_ticket() -> None:
+    first = run(actions.SubmitTicket(), tracker("ticket_form_confirmed"))[1][0]["ticket_id"]
+    again = run(actions.SubmitTicket(), tracker("ticket_form_confirmed"))[1][0]["ticket_id"]
+    assert first == again
+    assert len(default_store().list()) == 1
+    # a new run of the form (new activation) is a new ticket
+    other = tracker("ticket_form_confirmed")
+    other.events.insert(2, {"event": "active_loop", "name": "ticket_form", "timestamp": 1.0})
+    other.events.append({"event": "active_loop", "name": "ticket_form", "timestamp": 1764000900.0})
+    assert run(actions.SubmitTicket(), other)[1][0]["ticket_id"] != first
+
+
+@pytest.mark.parametrize(("outcome", "response"),
+                         [("cancelled", "utter_ticket_cancelled"),
+                          ("contact_failed", "utter_ticket_contact_failed")])
+def test_closed_without_submit(outcome: str, response: str) -> None:
+    slots, messages, _ = run(actions.SubmitTicket(),
+                             tracker("ticket_form_confirmed", slots={"ticket_confirmed": outcome}))
+    assert responses(messages) == [response] and default_store().list() == []
+    assert slots["ticket_confirmed"] is None
+
+
+def test_store_failure_is_a_polite_answer(monkeypatch) -> None:
+    monkeypatch.setenv("TICKETS_DB_URL", "postgresql://nobody@127.0.0.1:1/none")
+    settings.cache_clear()
+    slots, messages, events = run(actions.SubmitTicket(), tracker("ticket_form_confirmed"))
+    assert responses(messages) == ["utter_ticket_error"] and events == []
+
+
+# -- status lookup ---------------------------------------------------------------------
+
+
+def _file(sender: str = "alice") -> str:
+    ticket, _ = default_store().create(
+        NewTicket("topup", "充值了100元但是没到账", "13812345678", ContactKind.PHONE, sender),
+        sender)
+    return ticket.tracking_number
+
+
+def status_turn(field: str, text: str, sender: str, number: str | None = None,
+                intent: str = "out_of_scope") -> dict:
+    slots = {"requested_slot": field}
+    if number:
+        slots["ticket_number"] = number
+    tr = tracker("status_form_activation", sender=sender, slots=slots, turn=(text, intent),
+                 slot_value=(field, text))
+    tr.active_loop = {"name": "ticket_status_form"}
+    return run(actions.ValidateTicketStatusForm(), tr)
+
+
+def test_owner_sees_the_status_directly() -> None:
+    number = _file("alice")
+    slots, messages, _ = status_turn("ticket_number", number.lower(), "alice")
+    assert slots["ticket_lookup"] == actions.SHOW and slots["requested_slot"] is None
+    tr = tracker("status_form_activation", slots={"ticket_number": number, "ticket_lookup": "show"})
+    _, messages, _ = run(actions.TicketStatus(), tr)
+    assert messages[0]["response"] == "utter_ticket_status_open"
+    assert messages[0]["ticket_id"] == number and messages[0]["category"] == "充值"
+
+
+def test_someone_else_must_confirm_and_unknown_numbers_look_the_same() -> None:
+    number = _file("alice")
+    for candidate in (number, "GP-7K3D9Q2X"):
+        slots, messages, _ = status_turn("ticket_number", candidate, "mallory")
+        # nothing decided, the verification slot stays empty: the form asks for it next
+        assert slots["ticket_number"] == candidate and slots["ticket_verification"] is None
+        assert "ticket_lookup" not in slots and messages == []
+
+
+def test_confirmation_shows_then_three_wrong_tries_lock() -> None:
+    number = _file("alice")
+    slots, _, _ = status_turn("ticket_verification", "5678", "bob", number)
+    assert slots["ticket_lookup"] == actions.SHOW
+    outcomes = []
+    for guess in ("1111", "2222", "3333"):
+        slots, messages, _ = status_turn("ticket_verification", guess, "mallory", number)
+        outcomes.append((slots.get("ticket_lookup"), responses(messages)))
+    assert outcomes == [(None, ["utter_ticket_verification_failed"])] * 2 + [(actions.LOCKED, [])]
+    _, messages, _ = run(actions.TicketStatus(), tracker(
+        "status_form_activation", sender="mallory",
+        slots={"ticket_number": number, "ticket_lookup": "locked"}))
+    assert messages[0]["response"] == "utter_ticket_locked" and messages[0]["minutes"] == 60
+
+
+def test_status_action_never_trusts_the_slots_alone() -> None:
+    number = _file("alice")
+    tr = tracker("status_form_activation", sender="mallory",
+                 slots={"ticket_number": number, "ticket_lookup": "show"})
+    _, messages, _ = run(actions.TicketStatus(), tr)
+    assert responses(messages) == ["utter_ticket_verification_failed"]
+
+
+def test_invalid_number_reprompts() -> None:
+    slots, messages, _ = status_turn("ticket_number", "GP-123", "alice")
+    assert slots["ticket_number"] is None
+    assert responses(messages) == ["utter_ticket_number_invalid"]
+
+
+# -- pushed updates --------------------------------------------------------------------
+
+
+def test_update_is_announced_only_in_the_ticket_owners_conversation() -> None:
+    number = _file("alice")
+    default_store().set_status(number, Status.IN_PROGRESS, actor="agent")
+    entities = [{"entity": "ticket_id", "value": number}]
+    for sender, expected in (("alice", ["utter_ticket_update_in_progress"]), ("mallory", [])):
+        tr = tracker("status_form_activation", sender=sender,
+                     turn=("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update"),
+                     entities=entities)
+        _, messages, _ = run(actions.AnnounceTicketUpdate(), tr)
+        assert responses(messages) == expected
