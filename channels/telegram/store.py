@@ -6,8 +6,10 @@ the bot answer it twice, so processed ``update_id``s live in the app database
 bytes Telegram allows as ``callback_data`` are stored there too, so a button pressed after
 a restart still works.
 
-The blocking SQLAlchemy calls are wrapped in :func:`asyncio.to_thread` by the async
-methods, so the webhook handler never stalls the Sanic event loop.
+The schema is owned by the app database's Alembic chain
+(``gopay_support/tickets/migrations``, revision ``0002_telegram``); the tables below only
+describe it for queries. The async methods run the blocking SQLAlchemy calls in
+:func:`asyncio.to_thread`, so the webhook handler never stalls the Sanic event loop.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import IntegrityError
 
+from gopay_support.tickets.store import upgrade
+
 logger = logging.getLogger(__name__)
 
 metadata = MetaData()
@@ -47,7 +51,7 @@ processed_updates = Table(
     # update_id is unique per bot only; the bot id is the numeric part of the token.
     Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("received_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False, index=True),
 )
 
 callback_payloads = Table(
@@ -91,10 +95,10 @@ class TelegramStore:
         return cls(engine, bot_id)
 
     def create_tables(self) -> None:
-        """Create the two tables when missing; safe to call repeatedly and concurrently."""
+        """Migrate the app database to the newest schema once (idempotent, thread-safe)."""
         with self._schema_lock:
             if not self._schema_ready:
-                metadata.create_all(self._engine, checkfirst=True)
+                upgrade(self._engine)
                 self._schema_ready = True
 
     # --- processed updates -------------------------------------------------------------
