@@ -51,7 +51,7 @@ validate: $(STAMP)
 	$(PY) -m tools.validate_data
 
 test-stories: $(STAMP) $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out reports/stories --fail-on-prediction-errors --no-plot
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out reports/stories --e2e --fail-on-prediction-errors --no-plot
 
 test-nlu: $(STAMP) $(MODEL)
 	$(PY) -m tools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95

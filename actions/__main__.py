@@ -1,3 +1,4 @@
 from actions.server import main
 
-main()
+if __name__ == "__main__":  # rasa_sdk imports every module of the package
+    main()

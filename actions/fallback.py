@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from gopay_support import topics
+from gopay_support import language, topics
 
 FALLBACK_INTENT = "nlu_fallback"
 #: Labels never offered as a clarification button.
@@ -58,7 +58,7 @@ class ActionClarify(Action):
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_fallback_help")
             return []
-        lang = tracker.get_slot("language") or "zh"
+        lang = tracker.get_slot("language") or language.DEFAULT
         labels = suggested_labels(tracker.latest_message or {})
         if not labels:
             dispatcher.utter_message(response="utter_fallback_help")

@@ -15,7 +15,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
-from gopay_support import logmask
+from gopay_support import language, logmask
 from gopay_support.config import settings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,25 @@ def build_app(package: str = "actions") -> Sanic:
                               "error_id": error_id}, status=500)
 
     app.error_handler.add(Exception, safe_error)
+    app.register_middleware(present_conversation_language, "request")
     return app
+
+
+async def present_conversation_language(request: Request) -> None:
+    """Give every action the conversation's language as the ``language`` slot.
+
+    The slot is not filled by Rasa (see domain/core.yml); the language is computed from
+    the user messages' parse data, the same way the response generator does.
+    """
+    if request.method != "POST" or not request.path.endswith("/webhook"):
+        return
+    try:
+        call = request.json
+    except Exception:
+        return
+    tracker = call.get("tracker") if isinstance(call, dict) else None
+    if isinstance(tracker, dict) and isinstance(tracker.get("slots"), dict):
+        tracker["slots"]["language"] = language.of_events(tracker.get("events") or [])
 
 
 def _action_name(request: Request) -> str | None:

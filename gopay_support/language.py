@@ -9,6 +9,8 @@ return ``None`` so callers keep the language the conversation already has.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 SUPPORTED = ("zh", "en")
 DEFAULT = "zh"
@@ -47,6 +49,26 @@ def resolve(text: str, *fallbacks: str | None) -> str:
         if normalised:
             return normalised
     return DEFAULT
+
+
+def of_conversation(parse_datas: Iterable[Mapping[str, Any]]) -> str:
+    """The reply language of a conversation, given user parse results newest first.
+
+    The NLU pipeline stores each message's language (or the client's hint) under
+    ``parse_data["language"]`` (see ``gopay_support/nlu/entities.py``); a message without a
+    language signal (emoji, a tracking number, a button press) keeps the previous one.
+    """
+    for parse_data in parse_datas:
+        found = normalize(parse_data.get("language") if parse_data else None)
+        if found:
+            return found
+    return DEFAULT
+
+
+def of_events(events: Iterable[Mapping[str, Any]]) -> str:
+    """:func:`of_conversation` for a serialised tracker (rasa_sdk ``tracker.events``)."""
+    user_events = [e for e in events if e.get("event") == "user"]
+    return of_conversation(e.get("parse_data") or {} for e in reversed(user_events))
 
 
 def normalize(code: str | None) -> str | None:

@@ -1,5 +1,9 @@
 """Response generation with configured contact details.
 
+Replies follow the language of the conversation (:func:`gopay_support.language.of_conversation`):
+the generator sets the ``language`` slot that response conditions test, for every response,
+including those that custom actions request by name.
+
 The seed does not give a phone number, e-mail address or social accounts, so FAQ answers
 use ``{support_phone}``-style placeholders that are filled here from configuration
 (:mod:`gopay_support.config`), inside the Rasa server, on every response. Enabled by
@@ -12,14 +16,29 @@ from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from gopay_support import language
 from gopay_support.config import settings
 
 
 class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None):
         super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        filled_slots = tracker.current_slot_values()
+        user_turns = (e.parse_data for e in reversed(tracker.events) if isinstance(e, UserUttered))
+        filled_slots["language"] = language.of_conversation(user_turns)
+        return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
 
     def generate_from_slots(
         self,

@@ -1,8 +1,9 @@
-"""Rule-based entity extractors: tracking numbers and the language of the message.
+"""Rule-based extractors: tracking numbers and the language of the message.
 
-Both are deterministic, so they run as rules instead of being learnt by DIET: a tracking
-number has a fixed format, and the language decides which reply variation Rasa picks
-(slot ``language`` is filled from the ``language`` entity on every message).
+Both are deterministic, so they run as rules instead of being learnt by DIET. A tracking
+number has a fixed format and becomes the entity ``ticket_id``. The language is not an
+entity (it is not something the user said): it is stored as ``parse_data["language"]`` and
+read by the response generator and the actions through :mod:`gopay_support.language`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from gopay_support import language, tracking
+
+LANGUAGE = "language"
 
 
 class _RuleExtractor(GraphComponent):
@@ -77,12 +80,21 @@ class TrackingNumberExtractor(_RuleExtractor):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class LanguageExtractor(_RuleExtractor):
-    """Entity ``language`` (``zh`` / ``en``): the message's own language, else the language
-    the client says its user chose (metadata ``language``, e.g. the widget's UI language or
-    Telegram's ``language_code``); nothing when neither is known, so the slot keeps its value.
+    """``parse_data["language"]``: ``zh`` / ``en`` from the message itself, else the language
+    the client says its user chose (metadata ``language``: the widget's UI language,
+    Telegram's ``language_code``); absent when neither is known, so the conversation keeps
+    the language it had.
     """
 
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            metadata = message.get(METADATA) or {}
+            hint = metadata.get("language") if isinstance(metadata, dict) else None
+            detected = language.detect(message.get(TEXT) or "") or language.normalize(
+                hint if isinstance(hint, str) else None)
+            if detected:
+                message.set(LANGUAGE, detected, add_to_output=True)
+        return messages
+
     def extract(self, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        hint = metadata.get("language") if isinstance(metadata, dict) else None
-        detected = language.detect(text) or language.normalize(hint if isinstance(hint, str) else None)
-        return [self._entity("language", detected, 0, len(text))] if detected else []
+        return []
