@@ -267,7 +267,7 @@ def test_private_message_reaches_rasa_with_identity_and_language(
     [message] = core.messages
     assert message.sender_id == f"telegram:{ZH_CHAT}"
     assert message.input_channel == "telegram"
-    assert message.metadata["language_code"] == "zh-hans"
+    assert message.metadata["language"] == "zh-hans"  # read by the NLU's LanguageExtractor
     assert [m["text"] for m in fake.sent_messages(ZH_CHAT)] == ["echo: 充值失败了怎么办"]
     methods = [c.method for c in fake.calls if c.method in ("sendChatAction", "sendMessage")]
     assert methods[0] == "sendChatAction"  # "typing…" while Rasa works

@@ -23,6 +23,7 @@ from channels.telegram.input import SECRET_HEADER, disabled_reason
 from channels.telegram.logfilter import protect_token
 from channels.telegram.sender import retry_after_seconds
 from channels.telegram.service import ALLOWED_UPDATES, make_bot
+from gopay_support import logmask
 from gopay_support.config import TelegramSettings, settings
 
 logger = logging.getLogger("channels.telegram.polling")
@@ -170,9 +171,7 @@ async def _main() -> int:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logmask.install()  # personal data masked in every record, as on the Rasa server
     sys.exit(asyncio.run(_main()))
 
 

@@ -37,6 +37,7 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 #: Update types Telegram should deliver; anything else would be ignored anyway.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"]
 TYPING_INTERVAL = 4.0  # Telegram shows "typing…" for about 5 seconds per action
+FIRST_TYPING_WAIT = 1.0  # never hold a turn longer than this for the typing indicator
 
 
 class Accepted(enum.Enum):
@@ -154,11 +155,20 @@ class TelegramService:
             sender_id=identity.sender_id(turn.chat_id),
             input_channel=identity.CHANNEL_NAME,
             metadata={
-                # The bot's fallback when the text has no language signal (buttons, emoji).
-                "language_code": turn.language_code,
-                "telegram": {"chat_type": turn.chat_type, "update_id": update_id},
+                # The NLU's language fallback when the text has no language signal (emoji,
+                # "/start"): gopay_support.nlu.entities.LanguageExtractor reads "language".
+                "language": turn.language_code,
+                "telegram": {
+                    "chat_type": turn.chat_type,
+                    "update_id": update_id,
+                    "language_code": turn.language_code,
+                },
             },
         )
+        # The first "typing…" goes out before Rasa starts, so it can never arrive after the
+        # answer and linger; slow turns get it refreshed in the background.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.sender.send_typing(turn.chat_id), FIRST_TYPING_WAIT)
         typing = asyncio.create_task(self._keep_typing(turn.chat_id))
         try:
             await self.on_new_message(message)
@@ -169,8 +179,8 @@ class TelegramService:
 
     async def _keep_typing(self, chat_id: int) -> None:
         while True:
-            await self.sender.send_typing(chat_id)
             await asyncio.sleep(self._typing_interval)
+            await self.sender.send_typing(chat_id)
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
