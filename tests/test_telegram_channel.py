@@ -106,7 +106,8 @@ def test_decisions_carry_what_the_bot_needs() -> None:
     assert decide(parse(load_update("edited_message")), BOT).kind == EDITED_MESSAGE
     mention = decide(parse(load_update("group_addressed")), BOT)
     assert mention.text == "充值失败了怎么办" and mention.chat_id == GROUP_CHAT
-    assert decide(parse(load_update("group_command")), BOT).text == "/greet"
+    assert decide(parse(load_update("group_command")), BOT).text == "你好"
+    assert decide(parse(load_update("private_text_en", text="/start")), BOT).text == "Hello"
     button = decide(parse(load_update("callback_query")), BOT)
     assert (button.text, button.callback_query_id, button.callback_message_id) == (
         "/faq/register_problem", "477232164716272930", 13)

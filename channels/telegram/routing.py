@@ -13,9 +13,13 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
-#: Commands that start a conversation; Rasa receives the ``greet`` intent for them.
+from gopay_support import language
+
+#: Commands that open a conversation. Rasa gets a plain greeting in the user's Telegram
+#: language, not the ``/greet`` intent shortcut: Rasa's shortcut parsing drops the NLU's
+#: language hint, so an English user would be greeted in the default Chinese.
 GREETING_COMMANDS = frozenset({"start", "help"})
-GREET_PAYLOAD = "/greet"
+GREETINGS = {"zh": "你好", "en": "Hello"}
 
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+(.*))?$", re.S)
 
@@ -119,7 +123,7 @@ def _message(message: Message, bot: BotIdentity) -> Decision:
         if target and not _is_us(target, bot):
             return Ignore("command for another bot", chat.id)
         if name in GREETING_COMMANDS and not args:
-            return _turn(message, GREET_PAYLOAD)
+            return _turn(message, GREETINGS[language.resolve("", _language_code(message))])
         if args and args.strip():
             return _turn(message, args.strip())
         return Reply(chat.id, UNKNOWN_COMMAND, _language_code(message))

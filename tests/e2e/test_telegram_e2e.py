@@ -122,6 +122,20 @@ def test_buttons_are_an_inline_keyboard_and_a_press_is_handled(stack: Stack, fak
     assert {"callback_query_id": f"cbq-{chat}"} in answered
 
 
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [("private_text_en", "Hi, I'm the Gopay support assistant"), ("private_text_zh", "您好")],
+)
+def test_start_command_greets_in_the_users_telegram_language(
+    stack: Stack, fake: FakeTelegram, fixture: str, expected: str
+):
+    # "/start" carries no language of its own: the reply follows Telegram's language_code.
+    update, chat = fresh(fixture, text="/start")
+    post(stack, update)
+    [answer] = fake.wait_for(lambda: fake.sent_messages(chat), timeout=60)
+    assert answer["text"].startswith(expected)
+
+
 @pytest.mark.parametrize("secret", [None, "not-the-secret"])
 def test_missing_or_wrong_secret_gets_403_and_no_processing(
     stack: Stack, fake: FakeTelegram, secret: str | None
