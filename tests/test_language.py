@@ -1,0 +1,51 @@
+import pytest
+
+from gopay_support import language
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("充值失败了怎么办", "zh"),
+        ("gopay 充值失败", "zh"),
+        ("我的OTP一直没收到", "zh"),
+        ("refund 还没到账", "zh"),
+        ("how do I sign up", "en"),
+        ("my withdrawl is pending pls help", "en"),
+        ("my 验证码 never came", "en"),
+        ("GP-7K3D9Q2X", None),
+        ("😀😀", None),
+        ("", None),
+        ("   ", None),
+        ("/open_ticket", None),
+        ("/faq/register", None),
+        ("12345", None),
+    ],
+)
+def test_detect(text: str, expected: str | None) -> None:
+    assert language.detect(text) == expected
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("zh-CN", "zh"), ("zh_Hans", "zh"), ("en-US", "en"), ("EN", "en"), ("fr", None), (None, None),
+    ("", None)])
+def test_normalize(code: str | None, expected: str | None) -> None:
+    assert language.normalize(code) == expected
+
+
+def test_resolve_prefers_message_then_fallbacks() -> None:
+    assert language.resolve("hello", "zh") == "en"
+    assert language.resolve("😀", None, "en-GB") == "en"
+    assert language.resolve("😀") == language.DEFAULT
+
+
+def test_conversation_language_keeps_last_known_language() -> None:
+    events = [
+        {"event": "user", "parse_data": {"language": "en"}},
+        {"event": "bot", "text": "hi"},
+        {"event": "user", "parse_data": {}},  # emoji or a button press
+    ]
+    assert language.of_events(events) == "en"
+    events.append({"event": "user", "parse_data": {"language": "zh"}})
+    assert language.of_events(events) == "zh"
+    assert language.of_events([]) == language.DEFAULT
