@@ -32,7 +32,7 @@ from channels.webchat.origins import OriginPolicy
 from gopay_support.config import WebChatSettings
 
 SESSION = "0123456789abcdef0123456789abcdef"
-JWT_KEY = "test-secret-key-of-reasonable-length"
+JWT_KEY = "test-only-secret-key-of-32-bytes-or-more"
 
 
 # ------------------------------------------------------------------ policy objects
@@ -229,6 +229,24 @@ class ChatClient:
         await self.sio.emit("session_request", {"session_id": session_id})
         return await asyncio.wait_for(confirmed, 10)
 
+    async def refused(self) -> Any:
+        """Connect expecting the server to refuse; returns the refusal's data.
+
+        The client's own ``connect`` would only raise after a graceful disconnect, which
+        over long-polling takes a ping interval (25 s), so the refusal is awaited directly.
+        """
+        refusal: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.sio.on("connect_error", refusal.set_result)
+        auth = {"token": self.token} if self.token else None
+        attempt = asyncio.create_task(
+            self.sio.connect(self.live.url, transports=["polling"], auth=auth)
+        )
+        try:
+            return await asyncio.wait_for(refusal, 10)
+        finally:
+            attempt.cancel()
+            await self.close()
+
     async def say(
         self, text: str, client_id: str | None = None, language: str | None = None
     ) -> dict[str, Any]:
@@ -361,14 +379,15 @@ def test_foreign_origins_are_refused_at_the_handshake() -> None:
 
 def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
     token = jwt.encode({"sub": "alice"}, JWT_KEY, algorithm="HS256")
-    forged = jwt.encode({"sub": "alice"}, "some-other-key-entirely", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "alice"}, "another-secret-key-of-32-bytes-or-more", algorithm="HS256"
+    )
     no_subject = jwt.encode({"name": "alice"}, JWT_KEY, algorithm="HS256")
 
     async def scenario() -> None:
         async with running(channel(jwt_key=JWT_KEY)) as live:
             for bad in (None, forged, no_subject):
-                with pytest.raises(socketio.exceptions.ConnectionError):
-                    await ChatClient(live, token=bad).connect()
+                assert await ChatClient(live, token=bad).refused() == {"message": "unauthorized"}
             client = ChatClient(live, token=token)
             # Whatever session the browser claims, the conversation is alice's.
             assert await client.connect(session_id=SESSION) == "user-alice"

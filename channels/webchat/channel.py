@@ -1,0 +1,154 @@
+"""The web chat input channel: Rasa's socket.io channel with server-side limits.
+
+Rasa's :class:`~rasa.core.channels.socketio.SocketIOInput` speaks the protocol; this thin
+subclass adds what a public web page needs: an origin allow-list, a length limit and a
+per-session rate limit answered with a notice instead of reaching the bot, de-duplication
+of resent messages by their client id, conversations bound to a site's user by JWT, and
+the widget's static files. It also awaits ``enter_room``, which python-socketio 5.x made
+a coroutine; Rasa 3.6 calls it without ``await``, so with ``session_persistence`` the
+bot's answers (sent to the session's room) would never arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+from socketio import AsyncServer
+from socketio import exceptions as sio_exceptions
+
+from channels.webchat import identity, static
+from channels.webchat.dedup import valid_client_id
+from channels.webchat.gate import MessageGate, Verdict
+from channels.webchat.notices import refusal_text
+from channels.webchat.origins import OriginPolicy
+from gopay_support import language
+from gopay_support.config import WebChatSettings, settings
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+#: Event telling the widget the server's limits, sent right after ``session_confirm``.
+SETTINGS_EVENT = "webchat_settings"
+
+
+class WebChatInput(SocketIOInput):
+    """``channels.webchat.WebChatInput`` in ``credentials.yml``; sessions persist by default."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
+        channel = super().from_credentials({"session_persistence": True, **(credentials or {})})
+        assert isinstance(channel, WebChatInput)
+        return channel
+
+    def __init__(self, *args: Any, webchat: WebChatSettings | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.limits = webchat or settings().webchat
+        self.gate = MessageGate.from_settings(self.limits)
+        self.origins = OriginPolicy(self.limits.allowed_origins)
+
+    def url_prefix(self) -> str:
+        return "/webchat"
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
+        self.sio = sio  # get_output_channel() needs it for messages pushed from outside
+        blueprint = SocketBlueprint(sio, self.socketio_path, "webchat", __name__)
+        static.add_routes(blueprint)
+        sio.on("connect", self.on_connect, namespace=self.namespace)
+        sio.on("session_request", self.on_session_request, namespace=self.namespace)
+        sio.on(
+            self.user_message_evt,
+            partial(self.on_user_message, on_new_message),
+            namespace=self.namespace,
+        )
+        return blueprint
+
+    async def on_connect(self, sid: str, environ: dict, auth: dict | None = None) -> None:
+        """Without a JWT key anyone may connect; with one, only holders of a valid token."""
+        if not self.jwt_key:
+            return
+        token = auth.get("token") if isinstance(auth, dict) else None
+        claims = decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
+        user_id = identity.user_id_from_claims(claims)
+        if user_id is None:
+            raise sio_exceptions.ConnectionRefusedError("unauthorized")
+        await self._sio.save_session(sid, {"user_id": user_id}, namespace=self.namespace)
+
+    async def on_session_request(self, sid: str, data: Any) -> None:
+        """Join the socket to its conversation's room and confirm the conversation id."""
+        sio, namespace = self._sio, self.namespace
+        session = await sio.get_session(sid, namespace=namespace)
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        if session.get("user_id"):
+            conversation = identity.conversation_for_user(session["user_id"])
+        elif self.session_persistence:
+            conversation = identity.accept_session_id(requested)
+        else:
+            conversation = sid
+        previous = session.get("conversation")
+        if previous and previous != conversation:
+            await sio.leave_room(sid, previous, namespace=namespace)
+        await sio.enter_room(sid, conversation, namespace=namespace)
+        await sio.save_session(sid, {**session, "conversation": conversation}, namespace=namespace)
+        await sio.emit("session_confirm", conversation, room=sid, namespace=namespace)
+        limits = {"max_message_chars": self.gate.max_chars}
+        await sio.emit(SETTINGS_EVENT, limits, room=sid, namespace=namespace)
+
+    async def on_user_message(
+        self, on_new_message: OnNewMessage, sid: str, data: Any
+    ) -> dict[str, Any]:
+        """Pass an admitted message to the bot; the return value is the socket.io ack.
+
+        The ack is sent after the bot has answered, so the widget knows when to stop its
+        typing indicator and may drop the message from its outbox.
+        """
+        sio, namespace = self._sio, self.namespace
+        conversation = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+        text = data.get("message") if isinstance(data, dict) else None
+        if conversation is None or not isinstance(text, str):
+            logger.warning("Web chat message without a session or text was ignored.")
+            return {"status": "invalid"}
+        client_id = valid_client_id(data.get("client_message_id"))
+        metadata = self._metadata(data)
+        verdict = self.gate.admit(conversation, text, client_id)
+        if verdict is Verdict.ACCEPTED:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text,
+                output,
+                conversation,
+                input_channel=self.name(),
+                message_id=client_id,
+                metadata=metadata,
+            )
+            await on_new_message(message)
+        else:
+            logger.info("Web chat message %s: %s", verdict.value, client_id or "(no id)")
+            notice = refusal_text(
+                verdict, text, metadata.get("language"), length=len(text), limit=self.gate.max_chars
+            )
+            if notice:
+                reply = {"text": notice, "notice": verdict.value}
+                await sio.emit(self.bot_message_evt, reply, room=sid, namespace=namespace)
+        return {"status": verdict.value, "client_message_id": client_id}
+
+    def _metadata(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Only the widget's interface language passes; other client metadata is untrusted."""
+        raw = data.get(self.metadata_key)
+        ui_language = language.normalize(raw.get("language")) if isinstance(raw, dict) else None
+        return {"language": ui_language} if ui_language else {}
+
+    @property
+    def _sio(self) -> AsyncServer:
+        assert self.sio is not None, "blueprint() creates the socket.io server"
+        return self.sio
