@@ -48,10 +48,6 @@ class ChatQueues(Generic[T]):
             except Exception:  # one bad update must not stop the chat's later updates
                 logger.exception("telegram: processing an update failed")
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._workers)
-
     async def join(self, timeout: float | None = None) -> None:
         """Wait until every queued update is processed (tests, graceful shutdown)."""
         loop = asyncio.get_running_loop()
