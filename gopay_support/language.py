@@ -17,6 +17,15 @@ DEFAULT = "zh"
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+# Values people type into forms are not language: e-mail addresses, links and IDs that mix
+# letters and digits (TX20261124001). Without this, a Chinese conversation in which the user
+# gives "li@example.com" as contact would switch to English.
+_NOT_LANGUAGE_RE = re.compile(
+    r"[\w.%+-]+@[\w.-]*"                        # e-mail address (also half-typed "abc@")
+    r"|(?:https?://|www\.)\S+"                  # link
+    r"|\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{4,}\b",  # ID
+    re.ASCII,
+)
 # Words customers use inside Chinese sentences without switching language.
 _NEUTRAL_WORDS = frozenset(
     {"gopay", "gp", "app", "ok", "okay", "id", "otp", "wifi", "sms", "pin", "vip", "qr", "apk",
@@ -31,7 +40,7 @@ def detect(text: str) -> str | None:
     if not text or text.lstrip().startswith("/"):
         return None
     cjk = len(_CJK_RE.findall(text))
-    words = [w.lower() for w in _LATIN_WORD_RE.findall(_strip_tracking_numbers(text))]
+    words = [w.lower() for w in _LATIN_WORD_RE.findall(_strip_values(text))]
     english = [w for w in words if w not in _NEUTRAL_WORDS]
     if cjk == 0 and not words:
         return None
@@ -51,15 +60,25 @@ def resolve(text: str, *fallbacks: str | None) -> str:
     return DEFAULT
 
 
-def of_conversation(parse_datas: Iterable[Mapping[str, Any]]) -> str:
-    """The reply language of a conversation, given user parse results newest first.
+def of_conversation(user_turns: Iterable[Mapping[str, Any]]) -> str:
+    """The reply language of a conversation, from its user turns given newest first.
 
-    The NLU pipeline stores each message's language (or the client's hint) under
-    ``parse_data["language"]`` (see ``gopay_support/nlu/entities.py``); a message without a
-    language signal (emoji, a tracking number, a button press) keeps the previous one.
+    Each turn is a serialised user event (``parse_data``, ``metadata``). What the user last
+    wrote decides (``parse_data["language"]``, set by the NLU pipeline from the text, see
+    ``gopay_support/nlu/entities.py``); a turn without a language signal (emoji, a tracking
+    number, a button press) keeps the previous language. Only when the user has written
+    nothing with a signal yet does the client's hint count (metadata ``language``: the web
+    widget's UI language, Telegram's ``language_code``).
     """
-    for parse_data in parse_datas:
-        found = normalize(parse_data.get("language") if parse_data else None)
+    turns = list(user_turns)
+    for turn in turns:
+        found = normalize(_text_language(turn.get("parse_data")))
+        if found:
+            return found
+    for turn in turns:
+        metadata = turn.get("metadata")
+        hint = metadata.get("language") if isinstance(metadata, Mapping) else None
+        found = normalize(hint if isinstance(hint, str) else None)
         if found:
             return found
     return DEFAULT
@@ -68,7 +87,12 @@ def of_conversation(parse_datas: Iterable[Mapping[str, Any]]) -> str:
 def of_events(events: Iterable[Mapping[str, Any]]) -> str:
     """:func:`of_conversation` for a serialised tracker (rasa_sdk ``tracker.events``)."""
     user_events = [e for e in events if e.get("event") == "user"]
-    return of_conversation(e.get("parse_data") or {} for e in reversed(user_events))
+    return of_conversation(reversed(user_events))
+
+
+def _text_language(parse_data: Any) -> str | None:
+    value = parse_data.get("language") if isinstance(parse_data, Mapping) else None
+    return value if isinstance(value, str) else None
 
 
 def normalize(code: str | None) -> str | None:
@@ -79,9 +103,10 @@ def normalize(code: str | None) -> str | None:
     return base if base in SUPPORTED else None
 
 
-def _strip_tracking_numbers(text: str) -> str:
+def _strip_values(text: str) -> str:
+    """``text`` without tracking numbers, e-mail addresses, links and IDs."""
     from gopay_support import tracking
 
     for start, end, _ in reversed(tracking.find_all(text)):
         text = text[:start] + " " + text[end:]
-    return text
+    return _NOT_LANGUAGE_RE.sub(" ", text)
