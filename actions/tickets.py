@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -60,13 +61,14 @@ SHOW, LOOKUP_CANCELLED, LOCKED = "show", "cancelled", "locked"
 SUBMIT, CANCEL, SKIP = "submit", "cancel", "skip"
 EDIT_PREFIX = "edit_"
 _EDIT_WORDS: dict[str, tuple[str, ...]] = {
-    "ticket_category": ("类别", "分类", "category"),
+    "ticket_category": ("类别", "分类", "类型", "category"),
     "ticket_description": ("描述", "description"),
     "ticket_contact": ("联系", "手机", "电话", "邮箱", "contact", "phone", "email"),
     "ticket_transaction_id": ("交易", "订单", "transaction", "order"),
     "ticket_problem_time": ("时间", "time", "when"),
 }
-_EDIT_VERBS = ("改", "修改", "更正", "换", "change", "edit", "correct", "fix", "wrong")
+_EDIT_VERBS = ("改", "修改", "更正", "换", "错", "不对", "change", "edit", "correct", "fix",
+               "wrong")
 
 
 def lang(tracker: Tracker) -> str:
@@ -162,8 +164,15 @@ class ValidateTicketForm(FormValidationAction):
 
     def _detour(self, slot: str, text: str, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> dict[str, Any] | None:
-        """Cancel, or answer an FAQ question instead of taking it as the slot's value."""
-        if is_cancel(text):
+        """Not an answer to the question asked: a correction of an earlier field, a cancel,
+        or an FAQ question (answered; the form then asks its question again)."""
+        field = correction(text)
+        if field == slot:
+            return {slot: None}  # "change the contact" while being asked for it: ask again
+        if field and tracker.get_slot(field) is not None:
+            # The form asks for the cleared field again, then continues where it was.
+            return {field: None, slot: None}
+        if wants_cancel(text, tracker):
             return self._end(CANCELLED)
         topic = faq_topic(tracker)
         if topic and is_question(text):
@@ -178,7 +187,9 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(response="utter_ticket_category_prefilled",
                                      category=CATEGORY_BY_KEY[text].label(lang(tracker)))
             return {"ticket_category": text}
-        if is_cancel(text) or intent_of(tracker) == "deny":
+        if correction(text) == "ticket_category":
+            return {"ticket_category": None}  # "wrong category" while choosing it: ask again
+        if wants_cancel(text, tracker):
             return self._end(CANCELLED)
         category = category_from_text(text) or category_from_topic(
             faq_topic(tracker) or intent_of(tracker))
@@ -198,8 +209,6 @@ class ValidateTicketForm(FormValidationAction):
         detour = self._detour("ticket_description", text, dispatcher, tracker)
         if detour is not None:
             return detour
-        if intent_of(tracker) == "deny":
-            return self._end(CANCELLED)
         limit = settings().tickets.description_max_chars
         problem = check_description(text, limit)
         if problem is DescriptionProblem.TOO_LONG:
@@ -222,8 +231,6 @@ class ValidateTicketForm(FormValidationAction):
         detour = self._detour("ticket_contact", text, dispatcher, tracker)
         if detour is not None:
             return detour
-        if intent_of(tracker) == "deny":
-            return self._end(CANCELLED)
         failures = int(tracker.get_slot("ticket_contact_failures") or 0) + 1
         if failures >= settings().tickets.contact_max_attempts:
             return {**self._end(CONTACT_FAILED), "ticket_contact": None,
@@ -237,7 +244,9 @@ class ValidateTicketForm(FormValidationAction):
         text = str(value or "").strip()
         if is_cancel(text):
             return self._end(CANCELLED)
-        if text == SKIP or is_skip(text) or intent_of(tracker) == "deny":
+        # "没有" / "no" decline an optional field (deny) rather than cancel the ticket.
+        if text == SKIP or is_skip(text) or (intent_of(tracker) == "deny"
+                                             and not correction(text)):
             return {slot: SKIPPED}
         detour = self._detour(slot, text, dispatcher, tracker)
         if detour is not None:
@@ -262,20 +271,43 @@ class ValidateTicketForm(FormValidationAction):
     async def validate_ticket_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "").strip()
-        if text == SUBMIT or intent_of(tracker) == "affirm":
+        if text == SUBMIT:
             return {"ticket_confirmed": CONFIRMED}
-        if text == CANCEL or is_cancel(text) or intent_of(tracker) == "deny":
-            return self._end(CANCELLED)
         field = edited_field(text)
         if field:
             # Clearing the field makes the form ask for it again, then for confirmation.
             return {field: None, "ticket_confirmed": None}
+        if text == CANCEL or wants_cancel(text, tracker):
+            return self._end(CANCELLED)
+        if intent_of(tracker) == "affirm":
+            return {"ticket_confirmed": CONFIRMED}
         topic = faq_topic(tracker)
         if topic and is_question(text):
             answer_faq(dispatcher, topic)
         else:
             dispatcher.utter_message(response="utter_ticket_confirm_help")
         return {"ticket_confirmed": None}
+
+
+#: A "no" this short is a refusal to go on ("不用了", "not now"); a longer message classified
+#: as deny is more likely an answer ("不对，是提现的问题") and is taken as one.
+_SHORT_REFUSAL_CHARS = 12
+#: Corrections asked in the middle of the form are short ("改一下类别", "wrong category");
+#: a longer message is an answer that happens to contain such words ("the time was wrong").
+_SHORT_CORRECTION_CHARS = 24
+
+
+def wants_cancel(text: str, tracker: Tracker) -> bool:
+    """An explicit cancel ("算了", "cancel") or a short refusal the NLU calls ``deny``."""
+    return is_cancel(text) or (intent_of(tracker) == "deny"
+                               and len(text.strip()) <= _SHORT_REFUSAL_CHARS)
+
+
+def correction(text: str) -> str | None:
+    """The form slot a short mid-form message asks to change, if any."""
+    if len(text.strip()) > _SHORT_CORRECTION_CHARS:
+        return None
+    return edited_field(text)
 
 
 def edited_field(text: str) -> str | None:
@@ -424,7 +456,7 @@ class ValidateTicketStatusForm(FormValidationAction):
     async def validate_ticket_number(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        if is_cancel(text) or intent_of(tracker) == "deny":
+        if wants_cancel(text, tracker):
             return {"ticket_number": None, "ticket_lookup": LOOKUP_CANCELLED}
         number = tracking.normalize(text) or next(
             (n for _, _, n in tracking.find_all(text)), None)
@@ -446,8 +478,21 @@ class ValidateTicketStatusForm(FormValidationAction):
                                            tracker: Tracker, domain: DomainDict
                                            ) -> dict[str, Any]:
         text = str(value or "")
-        if is_cancel(text) or intent_of(tracker) == "deny":
+        if wants_cancel(text, tracker):
             return {"ticket_verification": None, "ticket_lookup": LOOKUP_CANCELLED}
+        number_given = next((n for _, _, n in tracking.find_all(text)), None)
+        if number_given:
+            if number_given != tracker.get_slot("ticket_number"):
+                # Another tracking number instead of the contact: look that one up instead.
+                return await self.validate_ticket_number(number_given, dispatcher, tracker,
+                                                         domain)
+            return {"ticket_verification": None}  # the same number again: not a try
+        if not looks_like_contact_answer(text):
+            # A question or a remark is not a try: answer it and ask again, uncounted.
+            topic = faq_topic(tracker)
+            if topic and is_question(text):
+                answer_faq(dispatcher, topic)
+            return {"ticket_verification": None}
         number = tracker.get_slot("ticket_number") or ""
         outcome = default_store().verify(number, tracker.sender_id, text)
         if outcome is VerifyOutcome.VERIFIED:
@@ -456,6 +501,16 @@ class ValidateTicketStatusForm(FormValidationAction):
             return {"ticket_verification": None, "ticket_lookup": LOCKED}
         dispatcher.utter_message(response="utter_ticket_verification_failed")
         return {"ticket_verification": None}
+
+
+_DIGIT_RUN_RE = re.compile(r"\d{4,}")
+
+
+def looks_like_contact_answer(text: str) -> bool:
+    """Digits (the last 4 of a phone number, or all of it) or an e-mail address: only such
+    answers count as a confirmation attempt."""
+    digits_joined = re.sub(r"[\s-]", "", text)
+    return bool(_DIGIT_RUN_RE.search(digits_joined)) or "@" in text
 
 
 class AskTicketNumber(Action):

@@ -183,6 +183,43 @@ def test_correcting_a_field_clears_it_and_the_confirmation(text: str, field: str
     assert slots == {field: None, "ticket_confirmed": None}
 
 
+@pytest.mark.parametrize(("slot", "text", "intent", "cleared"), [
+    ("ticket_description", "改一下类别", "deny", "ticket_category"),
+    ("ticket_contact", "wrong category", "deny", "ticket_category"),
+    ("ticket_transaction_id", "联系方式写错了", "out_of_scope", "ticket_contact"),
+])
+def test_correction_mid_form_clears_the_earlier_field_and_does_not_cancel(
+        slot: str, text: str, intent: str, cleared: str) -> None:
+    filled = {"ticket_category": "topup", "ticket_description": "充值了100元但是没到账",
+              "ticket_contact": "13812345678"}
+    slots, messages = form_turn(slot, text, intent=intent,
+                                slots={k: v for k, v in filled.items() if k != slot})
+    assert slots == {cleared: None, slot: None} and messages == []
+
+
+def test_correction_of_the_field_being_asked_just_asks_again() -> None:
+    slots, messages = form_turn("ticket_contact", "改一下联系方式", intent="faq",
+                                faq_key="faq/contact_channels")
+    assert slots == {"ticket_contact": None} and messages == []
+
+
+def test_a_long_answer_classified_as_deny_is_an_answer_not_a_cancel() -> None:
+    text = "不是我充值的那笔，是另一笔100元的充值一直没有到账，已经两天了"
+    slots, _ = form_turn("ticket_description", text, intent="deny")
+    assert slots == {"ticket_description": text}
+
+
+@pytest.mark.parametrize("text", ["不用了", "not now"])
+def test_a_short_refusal_cancels(text: str) -> None:
+    slots, _ = form_turn("ticket_description", text, intent="deny")
+    assert slots["ticket_confirmed"] == actions.CANCELLED
+
+
+def test_confirmation_correction_wins_over_affirm() -> None:
+    slots, _ = form_turn("ticket_confirmed", "好的，不过时间改一下", intent="affirm")
+    assert slots == {"ticket_problem_time": None, "ticket_confirmed": None}
+
+
 def test_confirmation_summary_masks_personal_data() -> None:
     card = "6222021234567890123"
     tr = tracker("ticket_form_confirmed", slots={"ticket_description": f"卡号 {card} 充值失败了"})
@@ -294,6 +331,23 @@ def test_confirmation_shows_then_three_wrong_tries_lock() -> None:
         "status_form_activation", sender="mallory",
         slots={"ticket_number": number, "ticket_lookup": "locked"}))
     assert messages[0]["response"] == "utter_ticket_locked" and messages[0]["minutes"] == 60
+
+
+def test_a_question_during_the_confirmation_is_not_counted_as_a_try() -> None:
+    number = _file("alice")
+    for text in ("what's the status of my ticket?", "我不记得了", number):
+        slots, messages, _ = status_turn("ticket_verification", text, "mallory", number)
+        assert slots["ticket_verification"] is None and "ticket_lookup" not in slots
+        assert messages == []
+    assert not default_store().is_locked(number)
+    slots, _, _ = status_turn("ticket_verification", "5678", "mallory", number)
+    assert slots["ticket_lookup"] == actions.SHOW
+
+
+def test_another_number_during_the_confirmation_looks_that_one_up() -> None:
+    mine, theirs = _file("mallory"), _file("alice")
+    slots, _, _ = status_turn("ticket_verification", f"查 {mine}", "mallory", theirs)
+    assert slots["ticket_number"] == mine and slots["ticket_lookup"] == actions.SHOW
 
 
 def test_status_action_never_trusts_the_slots_alone() -> None:
