@@ -36,7 +36,8 @@ class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         filled_slots = tracker.current_slot_values()
-        user_turns = (e.parse_data for e in reversed(tracker.events) if isinstance(e, UserUttered))
+        user_turns = ({"parse_data": e.parse_data, "metadata": e.metadata}
+                      for e in reversed(tracker.events) if isinstance(e, UserUttered))
         filled_slots["language"] = language.of_conversation(user_turns)
         return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
 

@@ -49,3 +49,10 @@ def test_conversation_language_keeps_last_known_language() -> None:
     events.append({"event": "user", "parse_data": {"language": "zh"}})
     assert language.of_events(events) == "zh"
     assert language.of_events([]) == language.DEFAULT
+
+
+def test_client_hint_counts_only_until_the_user_writes_something() -> None:
+    button = {"event": "user", "parse_data": {}, "metadata": {"language": "en-US"}}
+    assert language.of_events([button]) == "en"
+    typed_chinese = {"event": "user", "parse_data": {"language": "zh"}, "metadata": {}}
+    assert language.of_events([typed_chinese, button]) == "zh"

@@ -37,13 +37,13 @@ def test_tracking_number_extractor_canonical_value() -> None:
     assert message.get("text")[entity["start"]:entity["end"]] == "gp-7k3d 9q2x"
 
 
-def test_language_extractor_uses_text_then_client_hint() -> None:
+def test_language_extractor_reads_the_text_only() -> None:
     english, button, emoji = (Message(data={"text": "refund failed"}),
                               Message(data={"text": "/open_ticket", "metadata": {"language": "en-US"}}),
                               Message(data={"text": "😀"}))
     LanguageExtractor().process([english, button, emoji])
     assert english.get("language") == "en"
-    assert button.get("language") == "en"
+    assert button.get("language") is None  # the client's hint is weighed by the NLG
     assert emoji.get("language") is None
     assert not english.get("entities")
 
