@@ -17,8 +17,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+# One CJK character, or a run of anything else.
+_CJK_RUN_RE = re.compile(f"[{_CJK}]|[^{_CJK}]+")
 # Punctuation that spaCy's English rules leave attached to Chinese runs.
 _CJK_PUNCT_RE = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 

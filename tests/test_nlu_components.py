@@ -38,9 +38,9 @@ def test_tracking_number_extractor_canonical_value() -> None:
 
 
 def test_language_extractor_reads_the_text_only() -> None:
-    english, button, emoji = (Message(data={"text": "refund failed"}),
-                              Message(data={"text": "/open_ticket", "metadata": {"language": "en-US"}}),
-                              Message(data={"text": "😀"}))
+    english = Message(data={"text": "refund failed"})
+    button = Message(data={"text": "/open_ticket", "metadata": {"language": "en-US"}})
+    emoji = Message(data={"text": "😀"})
     LanguageExtractor().process([english, button, emoji])
     assert english.get("language") == "en"
     assert button.get("language") is None  # the client's hint is weighed by the NLG
@@ -49,7 +49,8 @@ def test_language_extractor_reads_the_text_only() -> None:
 
 
 def test_payload_resolver_selects_known_topic_only() -> None:
-    ranking = [{"intent_response_key": "faq/account_security"}, {"intent_response_key": "faq/register"}]
+    ranking = [{"intent_response_key": "faq/account_security"},
+               {"intent_response_key": "faq/register"}]
     selector = {"faq": {"ranking": ranking, "response": {"intent_response_key": "faq/register"}}}
     known = Message(data={"text": "/faq/account_security", "response_selector": selector,
                           "intent": {"name": "greet", "confidence": 0.3}})

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         {"text": text, "expected": expected, "predicted": contract_label(parse),
          "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 3),
          "language": language_of(text)}
-        for (text, expected), parse in zip(examples, parses)
+        for (text, expected), parse in zip(examples, parses, strict=True)
     ]
     summary = summarise(rows)
     args.out.mkdir(parents=True, exist_ok=True)
