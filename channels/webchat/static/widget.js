@@ -282,7 +282,8 @@
   /** Builds the DOM once, inside a shadow root so host-page styles cannot break it. */
   ChatWidget.prototype.build = function () {
     var self = this;
-    this.host = el("div", null, { id: "gopay-chat", "data-gopay-chat": "" });
+    // data-state (connecting, online, offline) lets host pages and tests follow the link.
+    this.host = el("div", null, { id: "gopay-chat", "data-state": "connecting" });
     this.applyColors();
     var root = this.host.attachShadow({ mode: "open" });
     var css = el("link", null, { rel: "stylesheet", href: assetBase() + "widget.css" });
@@ -373,6 +374,19 @@
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") self.setOpen(false);
     });
+
+    // Stay at the newest message while the panel resizes (phone rotation, keyboard opening),
+    // unless the customer scrolled up to read.
+    this.stickToEnd = true;
+    this.log.addEventListener("scroll", function () {
+      var log = self.log;
+      self.stickToEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        if (self.stickToEnd) self.scrollToEnd();
+      }).observe(this.log);
+    }
 
     [header, this.banner, this.log, this.typing, this.quick, this.form].forEach(function (part) {
       self.panel.appendChild(part);
@@ -522,6 +536,7 @@
   };
 
   ChatWidget.prototype.setBanner = function (visible, key) {
+    this.host.setAttribute("data-state", visible ? "offline" : "online");
     this.bannerKey = key || "offline";
     this.banner.textContent = this.t(this.bannerKey);
     this.banner.hidden = !visible;
