@@ -1,4 +1,4 @@
-"""Low-confidence understanding: offer the likeliest topics, then a helpful fallback."""
+"""Low-confidence understanding: offer the likeliest topics, then escalate to a person."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import escalate
 from gopay_support import language, topics
+from gopay_support.handoff.model import Reason
 
 FALLBACK_INTENT = "nlu_fallback"
 #: Labels never offered as a clarification button.
@@ -47,7 +49,8 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 
 class ActionClarify(Action):
-    """First miss: "did you mean…" with the top 2-3 topics; second miss in a row: help."""
+    """First miss: "did you mean…" with the top 2-3 topics; second miss in a row: a hint on
+    describing the problem, and the conversation goes to a person (issue 6)."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -56,8 +59,8 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if consecutive_fallbacks(tracker) >= 2:
-            dispatcher.utter_message(response="utter_fallback_help")
-            return []
+            dispatcher.utter_message(response="utter_handoff_not_understood")
+            return await escalate(dispatcher, tracker, Reason.NOT_UNDERSTOOD)
         lang = tracker.get_slot("language") or language.DEFAULT
         labels = suggested_labels(tracker.latest_message or {})
         if not labels:

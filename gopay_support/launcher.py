@@ -1,5 +1,5 @@
-"""``make run``: start the action server and the Rasa server, print where to talk to the bot,
-stop everything on Ctrl-C."""
+"""``make run``: start the action server, the Rasa server and the agent console, print where
+to talk to the bot and where agents log in, stop everything on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 
 from gopay_support.config import PROJECT_ROOT, settings
+from gopay_support.dev_agent import dev_agent_env
 from gopay_support.stack import DEFAULT_MODEL, Stack, StackConfig
 
 
@@ -16,8 +17,10 @@ def main() -> int:
         print(f"No trained model at {DEFAULT_MODEL}; run `make train` first.", file=sys.stderr)
         return 1
     cfg = settings()
+    agent_env, agent_notice = dev_agent_env()
     stack = Stack(StackConfig(run_dir=PROJECT_ROOT / "var" / "run",
-                              action_port=cfg.action_server_port))
+                              action_port=cfg.action_server_port,
+                              console_port=cfg.console.port, env=agent_env))
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -26,7 +29,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print("Starting the action server and the Rasa server (about 15 s)...", flush=True)
+    print("Starting the action server, the Rasa server and the agent console (about 20 s)...",
+          flush=True)
     try:
         stack.start()
         rasa = stack.config.rasa_url
@@ -38,7 +42,9 @@ Gopay support assistant is running.
                      -H 'Content-Type: application/json' \\
                      -d '{{"sender": "me", "message": "充值失败了怎么办"}}'
   NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
-  Logs:            {stack.config.run_dir}/rasa.log, actions.log
+  Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
+                   {agent_notice}
+  Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,
         )

@@ -1,4 +1,4 @@
-"""Start and stop the processes of the assistant: action server and Rasa server.
+"""Start and stop the processes of the assistant: action server, Rasa server, agent console.
 
 One place that knows the command lines, ports and health checks, used by ``make run``
 (:mod:`gopay_support.launcher`) and by the end-to-end tests, so the tests exercise exactly
@@ -54,6 +54,7 @@ class StackConfig:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    console_port: int = 5006
     credentials: Path = PROJECT_ROOT / "credentials.yml"
     endpoints_template: Path = PROJECT_ROOT / "endpoints.yml"
     env: Mapping[str, str] = field(default_factory=dict)
@@ -68,6 +69,10 @@ class StackConfig:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
 
 class Stack:
@@ -86,6 +91,8 @@ class Stack:
         env.update(self.config.env)
         env["RASA_URL"] = self.config.rasa_url
         env["ACTION_SERVER_PORT"] = str(self.config.action_port)
+        env["GOPAY_CONSOLE_HOST"] = self.config.host
+        env["GOPAY_CONSOLE_PORT"] = str(self.config.console_port)
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -122,19 +129,31 @@ class Stack:
             command += ["--cors", self.config.cors]
         return command
 
+    def console_command(self) -> list[str]:
+        return [sys.executable, "-m", "console", "serve", "--host", self.config.host,
+                "--port", str(self.config.console_port)]
+
     # -- lifecycle -----------------------------------------------------------------------
     def start_actions(self, timeout: float = 60) -> float:
         self._spawn("actions", self.action_command())
-        return wait_until_ready(f"{self.config.action_url}/health", timeout, self.processes["actions"])
+        return wait_until_ready(f"{self.config.action_url}/health", timeout,
+                                self.processes["actions"])
 
     def start_rasa(self, timeout: float = 180) -> float:
         self._spawn("rasa", self.rasa_command())
         # Rasa opens its port only after the model is loaded: "/" answering means ready.
         return wait_until_ready(f"{self.config.rasa_url}/", timeout, self.processes["rasa"])
 
+    def start_console(self, timeout: float = 60) -> float:
+        self._spawn("console", self.console_command())
+        # The page itself answers 401 without a login; its stylesheet is public.
+        return wait_until_ready(f"{self.config.console_url}/static/console.css", timeout,
+                                self.processes["console"])
+
     def start(self) -> None:
         self.start_actions()
         self.start_rasa()
+        self.start_console()
 
     def stop(self, name: str | None = None, timeout: float = 20) -> None:
         names = [name] if name else list(self.processes)
@@ -183,7 +202,8 @@ class Stack:
         return reply.json()
 
     def parse(self, text: str) -> dict:
-        reply = requests.post(f"{self.config.rasa_url}/model/parse", json={"text": text}, timeout=30)
+        reply = requests.post(f"{self.config.rasa_url}/model/parse", json={"text": text},
+                              timeout=30)
         reply.raise_for_status()
         return reply.json()
 

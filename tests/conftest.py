@@ -43,6 +43,7 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
             model=trained_model,
             rasa_port=free_port(),
             action_port=free_port(),
+            console_port=free_port(),
             env=dict(env or {}),
             endpoint_overrides=dict(endpoint_overrides or {}),
         )
@@ -53,7 +54,7 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
         try:
             stack.start()
         except Exception:
-            for proc in ("actions", "rasa"):
+            for proc in ("actions", "rasa", "console"):
                 log = stack.log_path(proc)
                 if log.exists():
                     print(f"--- {proc} log ---\n{log.read_text(errors='replace')[-3000:]}")

@@ -1,0 +1,111 @@
+"""Human handoff actions: escalate to the agent queue, and take the CSAT rating afterwards.
+
+Thin adapters over :mod:`gopay_support.handoff`: the escalation decides; these read the
+tracker, answer with domain/handoff.yml responses and pause the conversation (Rasa's
+``ConversationPaused``) so the bot stays quiet while a person owns it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.tickets import lang, recent_topic_category, safe_run
+from gopay_support.config import settings
+from gopay_support.handoff.db import utcnow
+from gopay_support.handoff.escalation import Queued, Request, default_escalation
+from gopay_support.handoff.model import Reason
+from gopay_support.handoff.store import CSAT_RANGE, HandoffStore
+
+log = logging.getLogger(__name__)
+
+_REASON_BY_INTENT = {"account_compromised": Reason.ACCOUNT_COMPROMISED,
+                     "nlu_fallback": Reason.NOT_UNDERSTOOD}
+
+
+async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker,
+                   reason: Reason) -> list[EventType]:
+    """Queue the conversation for an agent and pause the bot, or offer a ticket instead.
+
+    Shared by :class:`ActionHandoff` and the second miss in a row of ``action_clarify``.
+    """
+    category = "security" if reason is Reason.ACCOUNT_COMPROMISED else recent_topic_category(
+        tracker)
+    request = Request(sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+                      language=lang(tracker), reason=reason, events=tracker.events,
+                      category=category)
+    outcome = default_escalation().escalate(request, utcnow())
+    if not isinstance(outcome, Queued):
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    start, end = settings().peak_staffed_hours
+    dispatcher.utter_message(
+        response="utter_handoff_queued_busy" if outcome.wait.busy_period
+        else "utter_handoff_queued",
+        position=outcome.place.position, wait_minutes=outcome.wait.minutes,
+        ticket_id=outcome.ticket_number or "-", staffed_hours=f"{start}:00-{end}:00",
+    )
+    return [ConversationPaused()]
+
+
+class ActionHandoff(Action):
+    """``human_handoff`` (typed or the button) and ``account_compromised`` (high priority)."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    @safe_run
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        return await escalate(dispatcher, tracker,
+                              _REASON_BY_INTENT.get(intent, Reason.REQUESTED))
+
+
+class ActionHandoffResumed(Action):
+    """The agent resolved: say the bot is back and ask for a 1-5 rating with buttons."""
+
+    def name(self) -> str:
+        return "action_handoff_resumed"
+
+    @safe_run
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        buttons = [{"title": str(n), "payload": f'/csat_rate{{"csat_rating": "{n}"}}'}
+                   for n in CSAT_RANGE]
+        dispatcher.utter_message(response="utter_handoff_resolved", buttons=buttons)
+        return []
+
+
+class ActionCsatRate(Action):
+    """Stores the 1-5 rating the user gave after an agent handed the conversation back."""
+
+    def name(self) -> str:
+        return "action_csat_rate"
+
+    @safe_run
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        rating = _rating(tracker)
+        if rating is None:
+            return []
+        store: HandoffStore = default_escalation().handoffs
+        rated = store.rate(tracker.sender_id, rating)
+        if rated is not None:
+            log.info("handoff %s rated %s", rated.id, rating)
+        dispatcher.utter_message(response="utter_csat_thanks")
+        return []
+
+
+def _rating(tracker: Tracker) -> int | None:
+    value: Any = next(tracker.get_latest_entity_values("csat_rating"), None)
+    try:
+        rating = int(str(value).strip())
+    except ValueError:
+        return None
+    return rating if rating in CSAT_RANGE else None

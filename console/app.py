@@ -1,0 +1,277 @@
+"""The agent console: an aiohttp app with a static single page and a small JSON API.
+
+Handlers stay thin: ownership rules are in :class:`~gopay_support.handoff.store.HandoffStore`,
+talking to the user goes through Rasa (:mod:`gopay_support.handoff.rasa_api`), security is
+the middleware of :mod:`console.security`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from console import passwords, security, views
+from gopay_support.handoff import canned, transcript
+from gopay_support.handoff.db import Database, utcnow
+from gopay_support.handoff.model import Handoff, Status, Turn
+from gopay_support.handoff.rasa_api import RasaClient, RasaUnavailable
+from gopay_support.handoff.sessions import AgentSessions
+from gopay_support.handoff.store import (
+    HandoffError,
+    HandoffNotFound,
+    HandoffStore,
+    NotOwner,
+)
+from gopay_support.tickets import InvalidTransition, TicketStore
+from gopay_support.tickets import Status as TicketStatus
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_TEXT = 4000
+CONSOLE = web.AppKey("console", "Console")
+
+
+class Console:
+    """The console's dependencies, shared by the handlers."""
+
+    def __init__(self, db: Database, rasa: RasaClient, tickets: TicketStore) -> None:
+        self.handoffs = HandoffStore(db)
+        self.sessions = AgentSessions(db)
+        self.rasa = rasa
+        self.tickets = tickets
+        self.throttle = security.LoginThrottle()
+        #: Replies to one conversation leave one at a time, so they arrive in order.
+        self.send_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def live_transcript(self, handoff: Handoff) -> list[Turn]:
+        """The conversation as Rasa has it now (masked); the stored copy if Rasa is down."""
+        try:
+            return transcript.turns(await self.rasa.events(handoff.sender_id))
+        except RasaUnavailable:
+            return list(handoff.transcript)
+
+
+def build_app(db: Database | None = None, rasa: RasaClient | None = None,
+              tickets: TicketStore | None = None) -> web.Application:
+    db = db or Database()
+    console = Console(db, rasa or RasaClient(), tickets or TicketStore(db.url))
+    app = web.Application(middlewares=[security.headers, security.require_session],
+                          client_max_size=64 * 1024)
+    app[CONSOLE] = console
+    app[security.SESSION_KEY] = console.sessions
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC, show_index=False)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/me", me)
+    app.router.add_get("/api/queue", queue)
+    app.router.add_get("/api/handoffs/{id:\\d+}", detail)
+    app.router.add_get("/api/handoffs/{id:\\d+}/canned", canned_answers)
+    app.router.add_post("/api/handoffs/{id:\\d+}/claim", claim)
+    app.router.add_post("/api/handoffs/{id:\\d+}/reply", reply)
+    app.router.add_post("/api/handoffs/{id:\\d+}/notes", add_note)
+    app.router.add_post("/api/handoffs/{id:\\d+}/transfer", transfer)
+    app.router.add_post("/api/handoffs/{id:\\d+}/resolve", resolve)
+    app.on_cleanup.append(_close)
+    return app
+
+
+async def _close(app: web.Application) -> None:
+    await app[CONSOLE].rasa.close()
+
+
+def _console(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+async def _text(request: web.Request, field: str, required: bool = True) -> str:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}',
+                                 content_type="application/json") from None
+    value = body.get(field) if isinstance(body, dict) else None
+    text = value.strip() if isinstance(value, str) else ""
+    if (required and not text) or len(text) > MAX_TEXT:
+        raise web.HTTPBadRequest(text=f'{{"error": "{field}: 1-{MAX_TEXT} characters"}}',
+                                 content_type="application/json")
+    return text
+
+
+def _refusal(exc: HandoffError) -> web.Response:
+    status = 404 if isinstance(exc, HandoffNotFound) else 403 if isinstance(
+        exc, NotOwner) else 409
+    return web.json_response({"error": str(exc)}, status=status)
+
+
+# -- pages and login --------------------------------------------------------------------
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The single page; without a session it is answered 401 and shows only the login."""
+    status = 200 if security.session_of(request) else 401
+    return web.Response(body=(STATIC / "index.html").read_bytes(), status=status,
+                        content_type="text/html", charset="utf-8")
+
+
+async def login(request: web.Request) -> web.Response:
+    console = _console(request)
+    name, password = await _text(request, "agent"), await _text(request, "password")
+    if console.throttle.blocked(name):
+        return web.json_response({"error": "too many attempts, try again later"}, status=429)
+    if not passwords.authenticate(name, password):
+        console.throttle.failed(name)
+        log.info("console: failed login")
+        return web.json_response({"error": "wrong name or password"}, status=401)
+    console.throttle.succeeded(name)
+    old = request.cookies.get(security.COOKIE)
+    console.sessions.end(old)  # a new session id at every login (no fixation)
+    token, session = console.sessions.create(name)
+    log.info("console: %s logged in", name)
+    response = web.json_response({"agent": name, "csrf_token": session.csrf_token})
+    security.set_cookie(response, token)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    _console(request).sessions.end(request.cookies.get(security.COOKIE))
+    response = web.json_response({"status": "logged out"})
+    security.clear_cookie(response)
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    session = request["session"]
+    others = sorted(a for a in passwords.agents() if a != session.agent)
+    return web.json_response({"agent": session.agent, "csrf_token": session.csrf_token,
+                              "agents": others})
+
+
+# -- queue and conversations ---------------------------------------------------------------
+
+
+async def queue(request: web.Request) -> web.Response:
+    console, me_ = _console(request), security.agent_of(request)
+    places = console.handoffs.queue()
+    transcripts = await asyncio.gather(*(console.live_transcript(p.handoff) for p in places))
+    now = utcnow()
+    items = []
+    for place, turns in zip(places, transcripts, strict=True):
+        last = next((t for t in reversed(turns) if t.role == "user"), None)
+        items.append(views.queue_item(place, last, now, me_))
+    recent = [views.rated(h) for h in console.handoffs.recent_resolved()]
+    return web.json_response({"queue": items, "resolved": recent})
+
+
+async def detail(request: web.Request) -> web.Response:
+    console, me_ = _console(request), security.agent_of(request)
+    try:
+        handoff = console.handoffs.get(_id(request))
+    except HandoffError as exc:
+        return _refusal(exc)
+    if handoff.status is Status.ACTIVE and handoff.agent != me_:
+        return _refusal(NotOwner(f"claimed by {handoff.agent}"))
+    turns = await console.live_transcript(handoff)
+    linked = console.tickets.get(handoff.ticket_number) if handoff.ticket_number else None
+    return web.json_response(views.detail(
+        handoff, turns, console.handoffs.notes(handoff.id),
+        console.handoffs.transfers(handoff.id), linked, me_))
+
+
+async def canned_answers(request: web.Request) -> web.Response:
+    console = _console(request)
+    try:
+        handoff = console.handoffs.require_owner(_id(request), security.agent_of(request))
+    except HandoffError as exc:
+        return _refusal(exc)
+    answers = canned.answers(handoff.language)
+    return web.json_response([{"key": a.key, "title": a.title, "text": a.text}
+                              for a in answers])
+
+
+async def claim(request: web.Request) -> web.Response:
+    console, agent = _console(request), security.agent_of(request)
+    try:
+        handoff = console.handoffs.claim(_id(request), agent)
+    except HandoffError as exc:
+        return _refusal(exc)
+    if handoff.ticket_number:
+        _move_ticket(console, handoff, TicketStatus.IN_PROGRESS, f"claimed by {agent}")
+    log.info("console: %s claimed handoff %s", agent, handoff.id)
+    return web.json_response({"status": handoff.status.value, "agent": handoff.agent})
+
+
+async def reply(request: web.Request) -> web.Response:
+    console, agent = _console(request), security.agent_of(request)
+    text = await _text(request, "text")
+    async with console.send_locks[_id(request)]:
+        try:
+            handoff = console.handoffs.require_owner(_id(request), agent)
+            await console.rasa.send_agent_message(handoff.sender_id, agent, text)
+        except HandoffError as exc:
+            return _refusal(exc)
+        except RasaUnavailable as exc:
+            return web.json_response({"error": str(exc)}, status=502)
+    return web.json_response({"status": "sent"})
+
+
+async def add_note(request: web.Request) -> web.Response:
+    console, agent = _console(request), security.agent_of(request)
+    text = await _text(request, "text")
+    try:
+        added = console.handoffs.add_note(_id(request), agent, text)
+    except HandoffError as exc:
+        return _refusal(exc)
+    return web.json_response(views.note(added))
+
+
+async def transfer(request: web.Request) -> web.Response:
+    console, agent = _console(request), security.agent_of(request)
+    to_agent = await _text(request, "to")
+    if to_agent not in passwords.agents():
+        return web.json_response({"error": "no such agent"}, status=400)
+    try:
+        handoff = console.handoffs.transfer(_id(request), agent, to_agent)
+    except HandoffError as exc:
+        return _refusal(exc)
+    log.info("console: handoff %s transferred from %s to %s", handoff.id, agent, to_agent)
+    return web.json_response({"agent": handoff.agent})
+
+
+async def resolve(request: web.Request) -> web.Response:
+    """Ticket resolved with the agent's resolution, bot resumed, CSAT asked (by the bot)."""
+    console, agent = _console(request), security.agent_of(request)
+    resolution = await _text(request, "resolution")
+    try:
+        handoff = console.handoffs.resolve(_id(request), agent, resolution)
+    except HandoffError as exc:
+        return _refusal(exc)
+    if handoff.ticket_number:
+        _move_ticket(console, handoff, TicketStatus.RESOLVED, resolution)
+    try:
+        await console.rasa.hand_back(handoff.sender_id)
+    except RasaUnavailable as exc:
+        # Resolving again retries the hand-back (the store allows it for the same agent).
+        return web.json_response({"error": f"resolved, but the bot was not resumed: {exc}"},
+                                 status=502)
+    log.info("console: %s resolved handoff %s", agent, handoff.id)
+    return web.json_response({"status": handoff.status.value})
+
+
+def _move_ticket(console: Console, handoff: Handoff, status: TicketStatus, note: Any) -> None:
+    """Keep the linked ticket in step; a ticket already further along is left alone."""
+    try:
+        console.tickets.set_status(handoff.ticket_number, status,
+                                   actor=f"agent:{handoff.agent}", note=str(note))
+    except InvalidTransition:
+        log.info("ticket %s not moved to %s", handoff.ticket_number, status.value)

@@ -1,0 +1,112 @@
+"""Console security in one place: session cookie, CSRF, origin check, login throttling and
+the response headers every page and API answer carries.
+
+Every ``/api/`` route except the login needs a live agent session (401 otherwise); every
+state-changing request also needs the session's CSRF token in ``X-CSRF-Token`` and, when the
+browser sends one, an ``Origin`` equal to the console's own.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from gopay_support.config import settings
+from gopay_support.handoff.sessions import AgentSession, AgentSessions
+
+COOKIE = "gopay_console"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_KEY = web.AppKey("sessions", AgentSessions)
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_PUBLIC = {("POST", "/api/login")}
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def agent_of(request: web.Request) -> str:
+    return request["session"].agent
+
+
+def session_of(request: web.Request) -> AgentSession | None:
+    return request.get("session")
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+@web.middleware
+async def require_session(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method in _UNSAFE and not _same_origin(request):
+        return _refuse(403, "cross-origin request refused")
+    session = request.app[SESSION_KEY].resume(request.cookies.get(COOKIE))
+    if session is not None:
+        request["session"] = session
+    if not request.path.startswith("/api/") or (request.method, request.path) in _PUBLIC:
+        return await handler(request)
+    if session is None:
+        return _refuse(401, "login required")
+    if request.method in _UNSAFE and not hmac.compare_digest(
+            request.headers.get(CSRF_HEADER, "").encode(), session.csrf_token.encode()):
+        return _refuse(403, "missing or wrong CSRF token")
+    return await handler(request)
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:  # non-browser clients; the CSRF token still applies
+        return True
+    return origin == f"{request.scheme}://{request.host}"
+
+
+def _refuse(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def set_cookie(response: web.StreamResponse, token: str) -> None:
+    cfg = settings().console
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+                        secure=cfg.secure_cookie, max_age=cfg.session_minutes * 60)
+
+
+def clear_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(COOKIE, path="/")
+
+
+class LoginThrottle:
+    """At most ``attempts`` failed logins per account name within ``window`` seconds."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
+        self.attempts, self.window = attempts, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, name: str) -> bool:
+        recent = self._failures[name]
+        while recent and recent[0] < time.monotonic() - self.window:
+            recent.popleft()
+        return len(recent) >= self.attempts
+
+    def failed(self, name: str) -> None:
+        self._failures[name].append(time.monotonic())
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(name, None)
