@@ -93,6 +93,40 @@ class WebChatSettings:
 
 
 @dataclass(frozen=True)
+class HandoffSettings:
+    """Human handoff (issue 6): when an agent counts as available and how waits are estimated.
+
+    Seed 3 and 5.3: support answers around the clock, fastest on weekdays during the staffed
+    hours (``Settings.peak_staffed_hours``), slower at peaks and on holidays.
+    """
+
+    #: An agent counts as on duty while their console was used within this many seconds.
+    presence_seconds: int = 120
+    #: Minutes one agent needs per conversation, in staffed hours and otherwise.
+    minutes_staffed: float = 3.0
+    minutes_off_hours: float = 10.0
+    #: Public holidays (``YYYY-MM-DD`` in the service time zone): handled like off hours.
+    holidays: tuple[str, ...] = ()
+    #: More waiting conversations than this: no agent can take another one now.
+    queue_limit: int = 50
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """The agent console web app (issue 6)."""
+
+    host: str = "127.0.0.1"
+    port: int = 5006
+    #: ``name:scrypt$...`` pairs from ``python -m console hash-password``; never plain text.
+    agents: tuple[tuple[str, str], ...] = ()
+    #: Absolute lifetime of a login, and how long an idle session stays valid.
+    session_minutes: int = 480
+    idle_minutes: int = 60
+    #: Send the session cookie only over HTTPS (set when the console is behind TLS).
+    secure_cookie: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_host: str = "127.0.0.1"
@@ -107,6 +141,8 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     tickets: TicketSettings = field(default_factory=TicketSettings)
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -157,6 +193,8 @@ class Settings:
                 ),
             ),
             webchat=_webchat_from_env(),
+            handoff=_handoff_from_env(),
+            console=_console_from_env(),
         )
 
 
@@ -171,6 +209,42 @@ def _webchat_from_env() -> WebChatSettings:
         ),
         rate_limit_messages=int(messages or WebChatSettings.rate_limit_messages),
         rate_limit_window=float(window or WebChatSettings.rate_limit_window),
+    )
+
+
+def _handoff_from_env() -> HandoffSettings:
+    """``GOPAY_HANDOFF_MINUTES`` is ``staffed/off-hours``, e.g. ``3/10``;
+    ``GOPAY_HOLIDAYS`` is comma-separated ``YYYY-MM-DD``."""
+    staffed, _, off = _env("GOPAY_HANDOFF_MINUTES", "").partition("/")
+    holidays = _env("GOPAY_HOLIDAYS", "")
+    return HandoffSettings(
+        presence_seconds=int(
+            _env("GOPAY_HANDOFF_PRESENCE_SECONDS", str(HandoffSettings.presence_seconds))
+        ),
+        minutes_staffed=float(staffed or HandoffSettings.minutes_staffed),
+        minutes_off_hours=float(off or HandoffSettings.minutes_off_hours),
+        holidays=tuple(d.strip() for d in holidays.split(",") if d.strip()),
+        queue_limit=int(_env("GOPAY_HANDOFF_QUEUE_LIMIT", str(HandoffSettings.queue_limit))),
+    )
+
+
+def _console_from_env() -> ConsoleSettings:
+    """``GOPAY_AGENTS`` is ``name:hash,name:hash`` (hashes from ``python -m console
+    hash-password``)."""
+    agents = []
+    for item in _env("GOPAY_AGENTS", "").split(","):
+        name, _, hashed = item.strip().partition(":")
+        if name and hashed:
+            agents.append((name, hashed))
+    return ConsoleSettings(
+        host=_env("GOPAY_CONSOLE_HOST", ConsoleSettings.host),
+        port=int(_env("GOPAY_CONSOLE_PORT", str(ConsoleSettings.port))),
+        agents=tuple(agents),
+        session_minutes=int(
+            _env("GOPAY_CONSOLE_SESSION_MINUTES", str(ConsoleSettings.session_minutes))
+        ),
+        idle_minutes=int(_env("GOPAY_CONSOLE_IDLE_MINUTES", str(ConsoleSettings.idle_minutes))),
+        secure_cookie=_env("GOPAY_CONSOLE_SECURE_COOKIE", "false").lower() in ("1", "true", "yes"),
     )
 
 
