@@ -81,9 +81,9 @@ class TicketSettings:
 class WebChatSettings:
     """Limits of the web chat channel (issue 4); deployments tune them without code changes."""
 
-    #: Origins whose pages may open the chat socket. Empty: only pages served by the Rasa
-    #: server itself (the demo page at ``/webchat/``), whatever host and port it runs on.
-    #: ``("*",)`` allows every origin.
+    #: Origins of other sites whose pages may open the chat socket, besides the pages the
+    #: Rasa server serves itself (the demo page at ``/webchat/``, always allowed). Empty: the
+    #: demo page only. ``("*",)`` allows every origin.
     allowed_origins: tuple[str, ...] = ()
     #: Longest accepted message, in characters; longer ones never reach the bot.
     max_message_chars: int = 2000

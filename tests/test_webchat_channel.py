@@ -58,12 +58,13 @@ def test_origin_policy_default_allows_only_the_servers_own_pages() -> None:
     assert policy.allows(None, "127.0.0.1:5005")
 
 
-def test_origin_policy_allow_list_replaces_same_origin() -> None:
+def test_origin_policy_allow_list_adds_other_sites() -> None:
     policy = OriginPolicy(["https://shop.example/", "HTTPS://Help.Example"])
     assert policy.allows("https://shop.example", "chat.example")
     assert policy.allows("https://help.example", "chat.example")
-    assert not policy.allows("https://chat.example", "chat.example")
+    assert policy.allows("https://chat.example", "chat.example"), "the demo page still works"
     assert not policy.allows("http://shop.example", "chat.example")
+    assert not policy.allows("https://shop.example.evil.example", "chat.example")
     assert OriginPolicy(["*"]).allows("https://anything.example", "chat.example")
 
 
@@ -371,8 +372,9 @@ def test_foreign_origins_are_refused_at_the_handshake() -> None:
             await same.close()
         async with running(channel(allowed_origins=("https://shop.example",))) as live:
             assert await ChatClient(live, origin="https://shop.example").connect() == SESSION
+            assert await ChatClient(live).connect() == SESSION, "the demo page still works"
             with pytest.raises(socketio.exceptions.ConnectionError):
-                await ChatClient(live).connect()  # the server's own page is no longer listed
+                await ChatClient(live, origin="https://shop.example:8443").connect()
 
     run(scenario())
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 
 class OriginPolicy:
-    """An allow-list of origins; empty means the server's own pages only (same origin).
+    """The server's own pages (same origin, e.g. the demo page) plus an allow-list.
 
     Instances are callables with the signature python-engineio expects for
     ``cors_allowed_origins``, so the check runs on every handshake and upgrade.
@@ -33,8 +33,6 @@ class OriginPolicy:
         origin = _normalise(origin)
         if self.allows_any or origin in self._allowed:
             return True
-        if self._allowed:
-            return False
         # Same origin: the demo page served by this very server, on whatever port it runs.
         parts = urlsplit(origin)
         return parts.scheme in ("http", "https") and bool(host) and parts.netloc == host.lower()

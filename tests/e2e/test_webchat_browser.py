@@ -10,8 +10,10 @@ Screenshots land in reports/screenshots/webchat-*.png.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from gopay_support.config import PROJECT_ROOT
-from gopay_support.stack import Stack
+from gopay_support.stack import Stack, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -46,10 +48,54 @@ _VISIBLE_TEXT = """node => [...node.childNodes]
     .join("")"""
 
 
+class HostSite:
+    """Another web site on loopback whose page embeds the widget with one script tag."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.chat_url = ""  # set once the stack runs: where widget.js comes from
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                body = site.page().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self) -> str:
+        config = '{"title": "Shop help", "startOpen": true, "colors": {"primary": "#8a2be2"}}'
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'><title>Shop</title></head>"
+            "<body><h1>Some shop</h1>"
+            f"<script src='{self.chat_url}/webchat/static/widget.js' defer"
+            f" data-config='{config}'></script></body></html>"
+        )
+
+
 @pytest.fixture(scope="module")
-def stack(start_stack: Any) -> Stack:
+def sites() -> Iterator[dict[str, HostSite]]:
+    sites = {"allowed": HostSite(), "foreign": HostSite()}
+    yield sites
+    for site in sites.values():
+        site.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def stack(start_stack: Any, sites: dict[str, HostSite]) -> Stack:
     """A stack of its own: one test stops and restarts its Rasa server."""
-    return start_stack(name="webchat")
+    stack = start_stack(name="webchat", env={"GOPAY_WEBCHAT_ORIGINS": sites["allowed"].origin})
+    for site in sites.values():
+        site.chat_url = stack.config.rasa_url
+    return stack
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +141,7 @@ class Chat:
         return self
 
     def wait_online(self, timeout: float = 30_000) -> None:
-        expect(self.page.locator("#gopay-chat")).to_have_attribute(
-            "data-state", "online", timeout=timeout
-        )
+        expect(self.page.locator("#gopay-chat")).to_have_attribute("data-state", "online", timeout=timeout)
 
     def bubbles(self, role: str) -> Locator:
         return self.page.locator(f".gc-{role} .gc-bubble")
@@ -220,9 +264,7 @@ def test_markup_is_shown_as_text_and_never_run(chat: Chat) -> None:
     chat.assert_clean()
 
 
-def test_interface_follows_the_browser_and_the_switch_reaches_the_bot(
-    browser: Browser, stack: Stack
-) -> None:
+def test_interface_follows_the_browser_and_the_switch_reaches_the_bot(browser: Browser, stack: Stack) -> None:
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
     try:
         chat = Chat(context.new_page(), stack).open()
@@ -299,6 +341,30 @@ def test_message_over_the_limit_is_refused_by_widget_and_server(chat: Chat) -> N
     (notice,) = result["notices"]
     assert notice["notice"] == "too_long" and "2,000" in notice["text"]
     chat.assert_clean()
+
+
+def test_widget_embeds_in_an_allowed_site_and_is_refused_elsewhere(
+    context: BrowserContext, stack: Stack, sites: dict[str, HostSite]
+) -> None:
+    chat = Chat(context.new_page(), stack)
+    chat.page.goto(sites["allowed"].origin + "/")
+    chat.wait_online()
+    expect(chat.page.locator(".gc-title")).to_have_text("Shop help")
+    primary = chat.page.locator(".gc-header").evaluate("node => getComputedStyle(node).backgroundColor")
+    assert primary == "rgb(138, 43, 226)", "colours come from the config"
+    assert "2000" in chat.page.locator(".gc-counter").inner_text()
+    assert "Gopay" in "\n".join(chat.ask("你好"))
+    chat.assert_clean()
+
+    foreign = Chat(context.new_page(), stack)
+    foreign.page.goto(sites["foreign"].origin + "/")
+    expect(foreign.banner).to_be_visible(timeout=20_000)
+    foreign.type_and_send("你好")
+    foreign.page.wait_for_timeout(1_000)
+    expect(foreign.page.locator(".gc-status-pending")).to_have_count(1)
+    assert foreign.bubbles("bot").count() == 0
+    # The refusal is the server's (HTTP 400 at the handshake), reported as a console error.
+    foreign.assert_clean(allowed=r"CORS|Failed to load|ERR_FAILED|400|xhr poll error")
 
 
 def test_offline_message_is_delivered_once_after_the_server_restarts(chat: Chat) -> None:
