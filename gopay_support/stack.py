@@ -91,6 +91,7 @@ class Stack:
         env.update(self.config.env)
         env["RASA_URL"] = self.config.rasa_url
         env["ACTION_SERVER_PORT"] = str(self.config.action_port)
+        env.setdefault("ACTION_SERVER_URL", f"{self.config.action_url}/webhook")
         env["GOPAY_CONSOLE_HOST"] = self.config.host
         env["GOPAY_CONSOLE_PORT"] = str(self.config.console_port)
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -100,7 +101,8 @@ class Stack:
 
     def render_endpoints(self) -> Path:
         endpoints = yaml.safe_load(self.config.endpoints_template.read_text()) or {}
-        endpoints["action_endpoint"] = {"url": f"{self.config.action_url}/webhook"}
+        if "ACTION_SERVER_URL" not in str(endpoints.get("action_endpoint")):
+            endpoints["action_endpoint"] = {"url": f"{self.config.action_url}/webhook"}
         tracker = endpoints.get("tracker_store") or {}
         if tracker.get("dialect") == "sqlite":
             tracker["db"] = str(self.config.run_dir / "rasa_tracker.db")

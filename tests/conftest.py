@@ -37,7 +37,8 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
 
     def factory(env: Mapping[str, str] | None = None,
                 endpoint_overrides: Mapping[str, object] | None = None,
-                credentials: Path | None = None, name: str = "stack") -> Stack:
+                credentials: Path | None = None, name: str = "stack",
+                endpoints_template: Path | None = None) -> Stack:
         config = StackConfig(
             run_dir=tmp_path_factory.mktemp(name),
             model=trained_model,
@@ -49,6 +50,8 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
         )
         if credentials is not None:
             config.credentials = credentials
+        if endpoints_template is not None:
+            config.endpoints_template = endpoints_template
         stack = Stack(config)
         stacks.append(stack)
         try:
