@@ -45,7 +45,7 @@ telegram: $(STAMP) $(MODEL)
 	@$(PY) -m channels.telegram.polling
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check gopay_support actions channels tests bench tools
+	$(VENV)/bin/ruff check gopay_support actions channels console tests bench tools
 
 validate: $(STAMP)
 	$(PY) -m tools.validate_data

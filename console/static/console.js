@@ -108,6 +108,7 @@
         " · CSAT " + rating);
       line.dataset.id = item.id;
       line.dataset.csat = item.csat_rating || "";
+      line.addEventListener("click", function () { select(item.id); });
       resolved.appendChild(line);
     });
   }
