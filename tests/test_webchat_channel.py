@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,6 @@ import pytest
 import socketio
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
-from sanic.touchup.service import TouchUp
 
 from channels.webchat import WebChatInput, identity
 from channels.webchat.dedup import RecentIds, valid_client_id
@@ -30,6 +29,10 @@ from channels.webchat.limits import SlidingWindowLimiter
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
 from gopay_support.config import WebChatSettings
+
+# A Sanic server starts per test; test mode lets Sanic's start-up rewrite ("touch-up") of
+# its own methods run more than once in a process (as in tests/telegram_fake/harness.py).
+Sanic.test_mode = True
 
 SESSION = "0123456789abcdef0123456789abcdef"
 JWT_KEY = "test-only-secret-key-of-32-bytes-or-more"
@@ -171,25 +174,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _restartable_sanic() -> Iterator[None]:
-    """Sanic 21.12 rewrites its request handling code when an app starts (TouchUp, a speed
-    optimisation) and breaks if that runs again in the same process; these tests start a
-    server per test, so the rewrite runs for the first one only."""
-    original = TouchUp.run
-    done = False
-
-    def run_once(app: Sanic) -> None:
-        nonlocal done
-        if not done:
-            original(app)
-            done = True
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TouchUp, "run", run_once)
-        yield
-
-
 @asynccontextmanager
 async def running(channel: WebChatInput) -> AsyncIterator[Live]:
     bot = RecordingBot()
@@ -239,9 +223,7 @@ class ChatClient:
         refusal: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.sio.on("connect_error", refusal.set_result)
         auth = {"token": self.token} if self.token else None
-        attempt = asyncio.create_task(
-            self.sio.connect(self.live.url, transports=["polling"], auth=auth)
-        )
+        attempt = asyncio.create_task(self.sio.connect(self.live.url, transports=["polling"], auth=auth))
         try:
             return await asyncio.wait_for(refusal, 10)
         finally:
@@ -265,9 +247,7 @@ class ChatClient:
 
 def channel(jwt_key: str | None = None, **limits: Any) -> WebChatInput:
     """The real channel, as ``from_credentials`` builds it, with explicit limits."""
-    return WebChatInput(
-        session_persistence=True, jwt_key=jwt_key, webchat=WebChatSettings(**limits)
-    )
+    return WebChatInput(session_persistence=True, jwt_key=jwt_key, webchat=WebChatSettings(**limits))
 
 
 def run(coro: Any) -> Any:
@@ -381,9 +361,7 @@ def test_foreign_origins_are_refused_at_the_handshake() -> None:
 
 def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
     token = jwt.encode({"sub": "alice"}, JWT_KEY, algorithm="HS256")
-    forged = jwt.encode(
-        {"sub": "alice"}, "another-secret-key-of-32-bytes-or-more", algorithm="HS256"
-    )
+    forged = jwt.encode({"sub": "alice"}, "another-secret-key-of-32-bytes-or-more", algorithm="HS256")
     no_subject = jwt.encode({"name": "alice"}, JWT_KEY, algorithm="HS256")
 
     async def scenario() -> None:
@@ -403,9 +381,7 @@ def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
 
 def test_credentials_default_to_persistent_sessions() -> None:
     assert WebChatInput.from_credentials(None).session_persistence is True
-    assert (
-        WebChatInput.from_credentials({"session_persistence": False}).session_persistence is False
-    )
+    assert WebChatInput.from_credentials({"session_persistence": False}).session_persistence is False
     assert WebChatInput.from_credentials({}).url_prefix() == "/webchat"
 
 

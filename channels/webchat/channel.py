@@ -104,9 +104,7 @@ class WebChatInput(SocketIOInput):
         limits = {"max_message_chars": self.gate.max_chars}
         await sio.emit(SETTINGS_EVENT, limits, room=sid, namespace=namespace)
 
-    async def on_user_message(
-        self, on_new_message: OnNewMessage, sid: str, data: Any
-    ) -> dict[str, Any]:
+    async def on_user_message(self, on_new_message: OnNewMessage, sid: str, data: Any) -> dict[str, Any]:
         """Pass an admitted message to the bot; the return value is the socket.io ack.
 
         The ack is sent after the bot has answered, so the widget knows when to stop its

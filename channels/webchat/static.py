@@ -34,9 +34,7 @@ DEMO_CSP = (
 def served_files() -> dict[str, Path]:
     """The widget's files by name; nothing outside this mapping is ever read."""
     return {
-        path.name: path
-        for path in STATIC_DIR.iterdir()
-        if path.is_file() and path.suffix in _CONTENT_TYPES
+        path.name: path for path in STATIC_DIR.iterdir() if path.is_file() and path.suffix in _CONTENT_TYPES
     }
 
 
@@ -52,9 +50,7 @@ def add_routes(blueprint: Blueprint) -> None:
         path = files.get(name)
         if path is None:
             return response.text("not found", status=404)
-        return await response.file(
-            path, mime_type=_CONTENT_TYPES[path.suffix], headers=dict(_COMMON_HEADERS)
-        )
+        return await response.file(path, mime_type=_CONTENT_TYPES[path.suffix], headers=dict(_COMMON_HEADERS))
 
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
