@@ -205,7 +205,16 @@ def chat(context: BrowserContext, stack: Stack) -> Chat:
 
 def test_chinese_and_english_faqs_get_their_answers(chat: Chat) -> None:
     expect(chat.page.locator(".gc-title")).to_have_text("Gopay 在线客服")
+    # Record every time the typing indicator is shown: too brief to catch by polling.
+    chat.page.locator(".gc-typing").evaluate(
+        """node => {
+            window.typingShown = 0;
+            new MutationObserver(() => { if (!node.hidden) window.typingShown += 1; })
+                .observe(node, { attributes: true, attributeFilter: ["hidden"] });
+        }"""
+    )
     zh = "\n".join(chat.ask("刚充了200块显示失败 钱呢"))
+    assert chat.page.evaluate("() => window.typingShown") >= 1, "typing shown while waiting"
     assert "充值失败通常是操作不当或网络问题导致的" in zh
     en = chat.ask("cash out to my bank still processing since monday")
     assert "A withdrawal can be delayed" in en[0]
