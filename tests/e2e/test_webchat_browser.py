@@ -229,6 +229,10 @@ def test_chinese_and_english_faqs_get_their_answers(chat: Chat) -> None:
     assert panel is not None and panel["width"] == PHONE["width"], "full width on a phone"
     assert chat.page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     chat.screenshot("phone")
+    chat.page.set_viewport_size({"width": 360, "height": 640})  # the narrowest phones in use
+    for part in (chat.input, chat.send_button, chat.page.locator(".gc-close")):
+        box = part.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
     chat.assert_clean()
 
 
