@@ -172,7 +172,7 @@ class ValidateTicketForm(FormValidationAction):
         if field and tracker.get_slot(field) is not None:
             # The form asks for the cleared field again, then continues where it was.
             return {field: None, slot: None}
-        if wants_cancel(text, tracker):
+        if is_cancel(text):
             return self._end(CANCELLED)
         topic = faq_topic(tracker)
         if topic and is_question(text):
@@ -189,7 +189,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_category": text}
         if correction(text) == "ticket_category":
             return {"ticket_category": None}  # "wrong category" while choosing it: ask again
-        if wants_cancel(text, tracker):
+        if is_cancel(text):
             return self._end(CANCELLED)
         category = category_from_text(text) or category_from_topic(
             faq_topic(tracker) or intent_of(tracker))
@@ -277,7 +277,11 @@ class ValidateTicketForm(FormValidationAction):
         if field:
             # Clearing the field makes the form ask for it again, then for confirmation.
             return {field: None, "ticket_confirmed": None}
-        if text == CANCEL or wants_cancel(text, tracker):
+        if text != CANCEL and any(verb in text.lower() for verb in _EDIT_VERBS):
+            # "不对" / "something's wrong" without saying what: show the choices again
+            dispatcher.utter_message(response="utter_ticket_confirm_help")
+            return {"ticket_confirmed": None}
+        if text == CANCEL or is_refusal(text, tracker):
             return self._end(CANCELLED)
         if intent_of(tracker) == "affirm":
             return {"ticket_confirmed": CONFIRMED}
@@ -289,16 +293,17 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_confirmed": None}
 
 
-#: A "no" this short is a refusal to go on ("不用了", "not now"); a longer message classified
-#: as deny is more likely an answer ("不对，是提现的问题") and is taken as one.
+#: At the confirmation and in the status lookup, a short message the NLU calls ``deny`` is a
+#: refusal ("不了", "nope"). While the ticket form collects answers only explicit cancel
+#: words count: answers are often classified as deny ("我不能用了", "改一下类别").
 _SHORT_REFUSAL_CHARS = 12
 #: Corrections asked in the middle of the form are short ("改一下类别", "wrong category");
 #: a longer message is an answer that happens to contain such words ("the time was wrong").
 _SHORT_CORRECTION_CHARS = 24
 
 
-def wants_cancel(text: str, tracker: Tracker) -> bool:
-    """An explicit cancel ("算了", "cancel") or a short refusal the NLU calls ``deny``."""
+def is_refusal(text: str, tracker: Tracker) -> bool:
+    """An explicit cancel ("算了", "cancel") or a short message the NLU calls ``deny``."""
     return is_cancel(text) or (intent_of(tracker) == "deny"
                                and len(text.strip()) <= _SHORT_REFUSAL_CHARS)
 
@@ -456,7 +461,7 @@ class ValidateTicketStatusForm(FormValidationAction):
     async def validate_ticket_number(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        if wants_cancel(text, tracker):
+        if is_refusal(text, tracker):
             return {"ticket_number": None, "ticket_lookup": LOOKUP_CANCELLED}
         number = tracking.normalize(text) or next(
             (n for _, _, n in tracking.find_all(text)), None)
@@ -478,7 +483,7 @@ class ValidateTicketStatusForm(FormValidationAction):
                                            tracker: Tracker, domain: DomainDict
                                            ) -> dict[str, Any]:
         text = str(value or "")
-        if wants_cancel(text, tracker):
+        if is_refusal(text, tracker):
             return {"ticket_verification": None, "ticket_lookup": LOOKUP_CANCELLED}
         number_given = next((n for _, _, n in tracking.find_all(text)), None)
         if number_given:

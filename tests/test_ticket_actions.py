@@ -209,10 +209,29 @@ def test_a_long_answer_classified_as_deny_is_an_answer_not_a_cancel() -> None:
     assert slots == {"ticket_description": text}
 
 
-@pytest.mark.parametrize("text", ["不用了", "not now"])
-def test_a_short_refusal_cancels(text: str) -> None:
+@pytest.mark.parametrize("text", ["不用了", "not now", "不了"])
+def test_explicit_refusal_words_cancel(text: str) -> None:
     slots, _ = form_turn("ticket_description", text, intent="deny")
     assert slots["ticket_confirmed"] == actions.CANCELLED
+
+
+def test_a_vague_answer_classified_as_deny_gets_the_hint_not_a_cancel() -> None:
+    slots, messages = form_turn("ticket_description", "我不能用了", intent="deny")
+    assert slots == {"ticket_description": None}
+    assert responses(messages) == ["utter_ticket_description_vague"]
+
+
+@pytest.mark.parametrize("text", ["nope", "先不提交"])
+def test_a_short_deny_at_the_confirmation_cancels(text: str) -> None:
+    slots, _ = form_turn("ticket_confirmed", text, intent="deny")
+    assert slots["ticket_confirmed"] == actions.CANCELLED
+
+
+@pytest.mark.parametrize("text", ["不对", "something is wrong"])
+def test_an_unspecified_correction_at_the_confirmation_shows_the_choices(text: str) -> None:
+    slots, messages = form_turn("ticket_confirmed", text, intent="deny")
+    assert slots == {"ticket_confirmed": None}
+    assert responses(messages) == ["utter_ticket_confirm_help"]
 
 
 def test_confirmation_correction_wins_over_affirm() -> None:

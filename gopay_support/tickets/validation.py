@@ -45,10 +45,11 @@ _MIN_DESCRIPTION_WEIGHT = 4.0
 _CHARS_PER_WORD = 1.5
 
 _CANCEL_EXACT = frozenset({
-    "算了", "算了吧", "取消", "取消吧", "取消工单", "取消提交", "不用了", "不要了", "不提交了",
-    "不弄了", "不办了", "放弃", "退出", "不想提交了", "cancel", "cancel it", "cancel please",
-    "please cancel", "never mind", "nevermind", "forget it", "stop", "quit", "abort",
-    "no thanks", "no thank you",
+    "算了", "算了吧", "算啦", "取消", "取消吧", "取消工单", "取消提交", "不用了", "不用", "不要了",
+    "不要", "不了", "不需要", "不需要了", "不提交", "不提交了", "不弄了", "不办了", "不查了", "放弃",
+    "退出", "不想提交了", "cancel", "cancel it", "cancel please", "please cancel", "never mind",
+    "nevermind", "forget it", "stop", "quit", "abort", "no thanks", "no thank you", "not now",
+    "don't submit", "do not submit",
 })
 _SKIP_EXACT = frozenset({
     "跳过", "跳过吧", "没有", "没", "无", "不知道", "不清楚", "记不清", "记不清了", "不记得",
