@@ -89,9 +89,21 @@ def intent_of(tracker: Tracker) -> str | None:
 
 
 def recent_topic_category(tracker: Tracker, lookback: int = 3) -> str | None:
-    """The category of what the user asked just before opening the ticket form."""
-    user_events = [e for e in tracker.events if e.get("event") == "user"]
-    for event in reversed(user_events[:-1][-lookback:]):
+    """The category of what the user asked just before opening the ticket form.
+
+    Only messages since the last form ended count: answers typed into an earlier ticket
+    form (a description that reads like a top-up question) are not "what the user was
+    just asking about".
+    """
+    events = tracker.events
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
+    before: list[dict] = []
+    for event in reversed(events[:latest]):
+        if event.get("event") == "active_loop" or len(before) >= lookback:
+            break
+        if event.get("event") == "user":
+            before.append(event)
+    for event in before:
         parse = event.get("parse_data") or {}
         intent = (parse.get("intent") or {}).get("name")
         if intent == "faq":

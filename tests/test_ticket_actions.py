@@ -85,6 +85,15 @@ def test_category_is_prefilled_from_the_faq_asked_just_before() -> None:
     assert messages[0]["category"] == "充值"
 
 
+def test_no_prefill_from_answers_typed_into_an_earlier_form() -> None:
+    tr = tracker("faq_then_open_ticket")
+    # the FAQ-like message was a description in a ticket form that has ended since
+    last_user = max(i for i, e in enumerate(tr.events) if e["event"] == "user")
+    tr.events.insert(last_user, {"event": "active_loop", "name": None, "timestamp": 1.0})
+    slots, messages, _ = run(actions.ValidateTicketForm(), tr)
+    assert "ticket_category" not in slots and messages == []
+
+
 def test_no_prefill_without_a_preceding_topic() -> None:
     tr = tracker("status_form_activation")  # no FAQ before
     slots, messages, _ = run(actions.ValidateTicketForm(), tr)
