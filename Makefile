@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
-	$(RASA) train --domain domain --fixed-model-name current --out models --quiet
+	PYTHONWARNINGS=ignore $(RASA) train --domain domain --fixed-model-name current --out models --quiet
 	@touch $(MODEL)
 
 train: $(MODEL)

@@ -3,6 +3,7 @@ to talk to the bot and where agents log in, stop everything on Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import time
@@ -29,6 +30,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGHUP, request_stop)
     print("Starting the action server, the Rasa server and the agent console (about 20 s)...",
           flush=True)
     try:
@@ -57,8 +59,10 @@ Press Ctrl-C to stop.""",
             time.sleep(0.5)
         return 0
     finally:
-        print("Stopping...", flush=True)
+        # Stop first: the terminal (or a pipe such as `| tee`) may already be gone.
         stack.stop()
+        with contextlib.suppress(OSError):
+            print("Stopped.", flush=True)
 
 
 if __name__ == "__main__":

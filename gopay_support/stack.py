@@ -8,6 +8,8 @@ tests start isolated stacks on free ports with their own databases.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -45,6 +47,17 @@ def wait_until_ready(url: str, timeout: float, process: subprocess.Popen | None 
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+
+
+def _detach_but_die_with_parent() -> None:
+    """In the child: own process group (Ctrl-C reaches only the launcher, which stops the
+    children in order), and SIGTERM when the launcher dies without cleaning up (Linux)."""
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -188,7 +201,7 @@ class Stack:
         self._logs[name] = log
         self.processes[name] = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self.environment(), stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_detach_but_die_with_parent,
         )
 
     # -- talking to it -------------------------------------------------------------------
