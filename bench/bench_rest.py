@@ -95,6 +95,7 @@ def stock_bot(workdir: Path) -> tuple[subprocess.Popen, str, float]:
     project = workdir / "stock"
     if not (project / "models").exists() or not any((project / "models").glob("*.tar.gz")):
         print("Training the stock `rasa init` bot (once)...", flush=True)
+        project.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir",
                         str(project)], check=True, capture_output=True, cwd=workdir)
     port = free_port()
