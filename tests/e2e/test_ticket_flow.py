@@ -441,6 +441,49 @@ def test_status_change_reaches_the_conversation(bot: Stack, sender: str, lang: s
     assert len(bot_texts(bot, sender)) == before + 2  # the pushed update + the status answer
 
 
+def test_status_change_is_pushed_to_a_socketio_conversation(bot: Stack) -> None:
+    """The web chat (socket.io) can receive pushes: the update arrives on the open socket."""
+    import asyncio
+    import secrets
+
+    import socketio
+
+    async def scenario() -> tuple[str, list[str]]:
+        received: list[dict] = []
+        confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("bot_uttered", received.append)
+        client.on("session_confirm", confirmed.set_result)
+        await client.connect(bot.config.rasa_url, transports=["polling"],
+                             headers={"Origin": bot.config.rasa_url})
+        session = secrets.token_hex(16)
+        await client.emit("session_request", {"session_id": session})
+        conversation = await asyncio.wait_for(confirmed, 10)
+        try:
+            for text in ("我要提交工单", "充值", SCRIPT["zh"]["description"], "13812345678",
+                         button("skip"), button("skip"), button("submit")):
+                await client.call("user_uttered", {"message": text, "session_id": session},
+                                  timeout=30)
+            number = NUMBER_RE.findall("\n".join(m.get("text", "") for m in received))[0]
+            before = len(received)
+            done = await asyncio.to_thread(cli, bot, "set-status", number, "resolved")
+            assert done.returncode == 0, done.stderr
+            for _ in range(100):  # the push is emitted to the socket's room right away
+                if len(received) > before:
+                    break
+                await asyncio.sleep(0.1)
+            return number, [m.get("text", "") for m in received[before:]]
+        finally:
+            await client.eio.disconnect(abort=True)
+            assert conversation == session
+
+    number, pushed = asyncio.run(scenario())
+    assert len(pushed) == 1 and number in pushed[0]
+    assert is_response(pushed[0], "utter_ticket_update_resolved", "zh")
+    stored = ticket(bot, number)
+    assert stored.channel == "webchat" and stored.status is Status.RESOLVED
+
+
 def test_status_change_while_the_form_is_open_keeps_the_form(bot: Stack, sender: str) -> None:
     number = file_ticket(bot, sender, "zh")
     assert said(bot.send(sender, "我要提交工单"), "utter_ask_ticket_category", "zh")
