@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.tickets import lang, recent_topic_category, safe_run
 from gopay_support.config import settings
-from gopay_support.handoff.db import utcnow
+from gopay_support.db import utcnow
 from gopay_support.handoff.escalation import Queued, Request, default_escalation
 from gopay_support.handoff.model import Reason
 from gopay_support.handoff.store import CSAT_RANGE, HandoffStore

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from gopay_support import language, tracking
 from gopay_support.config import settings
+from gopay_support.db import utcnow
 from gopay_support.pii import mask, mask_contact
 from gopay_support.tickets import (
     CATEGORIES,
@@ -31,7 +32,6 @@ from gopay_support.tickets import (
     default_store,
 )
 from gopay_support.tickets.hours import is_staffed, local_time
-from gopay_support.tickets.store import utcnow
 from gopay_support.tickets.validation import (
     DescriptionProblem,
     category_from_text,

@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from console import passwords, security, views
+from gopay_support.db import Database, utcnow
 from gopay_support.handoff import canned, transcript
-from gopay_support.handoff.db import Database, utcnow
 from gopay_support.handoff.model import Handoff, Status, Turn
 from gopay_support.handoff.rasa_api import RasaClient, RasaUnavailable
 from gopay_support.handoff.sessions import AgentSessions

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 from console.app import build_app
 from console.passwords import hash_password
 from gopay_support.config import settings
-from gopay_support.handoff.db import Database
+from gopay_support.db import Database
 from gopay_support.handoff.model import Reason
 from gopay_support.handoff.rasa_api import RESOLVED_INTENT, RasaClient
 from gopay_support.handoff.store import HandoffStore

@@ -10,8 +10,8 @@ import pytest
 
 from console.passwords import hash_password, verify_password
 from gopay_support.config import settings
+from gopay_support.db import Database
 from gopay_support.handoff import canned, transcript
-from gopay_support.handoff.db import Database
 from gopay_support.handoff.escalation import Escalation, Queued, Request, Unavailable
 from gopay_support.handoff.model import Priority, Reason, Status
 from gopay_support.handoff.sessions import AgentSessions

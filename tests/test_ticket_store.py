@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from ticket_fixtures import Clock
 
 from gopay_support import tracking
+from gopay_support.db import ALEMBIC_INI as _ALEMBIC_INI
 from gopay_support.tickets import (
     ContactKind,
     InvalidTransition,
@@ -21,7 +22,6 @@ from gopay_support.tickets import (
     TicketStore,
     VerifyOutcome,
 )
-from gopay_support.tickets.store import _ALEMBIC_INI
 from gopay_support.tickets.tables import Base
 
 pytest_plugins = ["ticket_fixtures"]

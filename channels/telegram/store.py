@@ -20,7 +20,6 @@ import hashlib
 import logging
 import threading
 from base64 import urlsafe_b64encode
-from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -30,16 +29,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
     insert,
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import IntegrityError
 
-from gopay_support.tickets.store import upgrade
+from gopay_support.db import engine_for, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +87,7 @@ class TelegramStore:
 
     @classmethod
     def from_url(cls, url: str, bot_id: int) -> TelegramStore:
-        _ensure_sqlite_dir(url)
-        engine = create_engine(url, future=True, pool_pre_ping=True)
-        return cls(engine, bot_id)
+        return cls(engine_for(url), bot_id)
 
     def create_tables(self) -> None:
         """Migrate the app database to the newest schema once (idempotent, thread-safe)."""
@@ -164,9 +159,3 @@ class TelegramStore:
 
     def dispose(self) -> None:
         self._engine.dispose()
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -135,7 +135,7 @@ def default_escalation() -> Escalation:
     global _default
     url = settings().tickets_db_url
     if _default is None or _default[0] != url:
-        from gopay_support.handoff.db import Database
+        from gopay_support.db import Database
         from gopay_support.tickets import default_store
 
         db = Database(url)

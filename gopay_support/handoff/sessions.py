@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from gopay_support.config import settings
-from gopay_support.handoff.db import Database, aware, utcnow
+from gopay_support.db import Database, aware, utcnow
 from gopay_support.handoff.tables import AgentSessionRow
 
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from gopay_support.db import Database, aware, utcnow
 from gopay_support.handoff import transcript as transcripts
-from gopay_support.handoff.db import Database, aware, utcnow
 from gopay_support.handoff.model import (
     Handoff,
     Note,

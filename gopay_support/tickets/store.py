@@ -10,20 +10,18 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from gopay_support import tracking
 from gopay_support.config import settings
+from gopay_support.db import Database, aware, utcnow
 from gopay_support.tickets.model import (
     CATEGORY_BY_KEY,
     TRANSITIONS,
@@ -40,7 +38,6 @@ from gopay_support.tickets.validation import contact_matches
 
 log = logging.getLogger(__name__)
 
-_ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 #: Tracking-number collisions are astronomically rare (32^8); retry a few times anyway.
 _MAX_NUMBER_ATTEMPTS = 5
 
@@ -73,17 +70,6 @@ class VerifyOutcome(str, enum.Enum):
     LOCKED = "locked"
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
-
 class TicketStore:
     """Repository of support tickets on one database URL."""
 
@@ -100,34 +86,20 @@ class TicketStore:
         self._clock = clock
         self.verify_max_attempts = verify_max_attempts or cfg.verify_max_attempts
         self.verify_window = verify_window or timedelta(minutes=cfg.verify_window_minutes)
-        self._engine: Engine | None = None
-        self._sessions: sessionmaker | None = None
-        self._lock = threading.Lock()
+        self._db = Database(self.url)
 
     # -- setup -------------------------------------------------------------------------
 
     @property
     def engine(self) -> Engine:
         """The engine, created and migrated to the newest schema on first use."""
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    engine = _create_engine(self.url)
-                    upgrade(engine)
-                    self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
-                    self._engine = engine
-        return self._engine
+        return self._db.engine
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        self.engine  # noqa: B018 - ensures the schema exists
-        assert self._sessions is not None
-        with self._sessions() as session, session.begin():
-            yield session
+    def _session(self) -> AbstractContextManager[Session]:
+        return self._db.session()
 
     def dispose(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
+        self._db.dispose()
 
     # -- tickets ---------------------------------------------------------------------
 
@@ -325,30 +297,15 @@ class TicketStore:
         ).scalar_one()
 
 
-def _create_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True, pool_pre_ping=True)
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the database behind ``engine`` to the newest migration (idempotent)."""
-    config = Config(str(_ALEMBIC_INI))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-
-
 def _to_change(row: StatusChangeRow) -> StatusChange:
     return StatusChange(
         id=row.id,
         from_status=Status(row.from_status) if row.from_status else None,
         to_status=Status(row.to_status),
-        changed_at=_aware(row.changed_at),
+        changed_at=aware(row.changed_at),
         actor=row.actor,
         note=row.note,
-        notified_at=_aware(row.notified_at),
+        notified_at=aware(row.notified_at),
         notify_error=row.notify_error,
     )
 
@@ -367,8 +324,8 @@ def _to_ticket(row: TicketRow) -> Ticket:
         sender_id=row.sender_id,
         priority=Priority(row.priority),
         status=Status(row.status),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
         history=tuple(_to_change(change) for change in row.history),
     )
 
