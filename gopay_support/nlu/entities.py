@@ -8,12 +8,7 @@ read by the response generator and the actions through :mod:`gopay_support.langu
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -24,32 +19,15 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from gopay_support import language, tracking
+from gopay_support.nlu.base import StatelessComponent
 
 LANGUAGE = "language"
 
 
-class _RuleComponent(GraphComponent):
-    """Shared plumbing: stateless, nothing to train."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> _RuleComponent:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class TrackingNumberExtractor(_RuleComponent):
+class TrackingNumberExtractor(StatelessComponent):
     """Entity ``ticket_id`` with the canonical ``GP-XXXXXXXX`` value, any case or spacing."""
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -68,7 +46,7 @@ class TrackingNumberExtractor(_RuleComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LanguageExtractor(_RuleComponent):
+class LanguageExtractor(StatelessComponent):
     """``parse_data["language"]``: ``zh`` / ``en`` when the text carries a language signal,
     absent otherwise (the conversation then keeps its language; the client's own hint in the
     message metadata is weighed later, by :func:`gopay_support.language.of_conversation`).

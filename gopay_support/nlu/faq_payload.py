@@ -8,36 +8,20 @@ the literal payload text. This component turns them into the exact prediction.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from gopay_support.nlu.base import StatelessComponent
 
 RESPONSE_SELECTOR = "response_selector"
 _PAYLOAD_RE = re.compile(r"^/(faq)/([a-z_]+)$")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RetrievalPayloadResolver(GraphComponent):
+class RetrievalPayloadResolver(StatelessComponent):
     """Must run after ResponseSelector and before FallbackClassifier in the pipeline."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RetrievalPayloadResolver:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
