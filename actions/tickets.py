@@ -254,12 +254,13 @@ class ValidateTicketForm(FormValidationAction):
                   invalid_response: str, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> dict[str, Any]:
         text = str(value or "").strip()
+        # "没有" / "不用了" / "no" decline an optional field (deny) rather than cancel the
+        # ticket; explicit cancel words ("算了", "cancel") still cancel.
+        if text == SKIP or is_skip(text) or (intent_of(tracker) == "deny"
+                                             and not correction(text) and not is_cancel(text)):
+            return {slot: SKIPPED}
         if is_cancel(text):
             return self._end(CANCELLED)
-        # "没有" / "no" decline an optional field (deny) rather than cancel the ticket.
-        if text == SKIP or is_skip(text) or (intent_of(tracker) == "deny"
-                                             and not correction(text)):
-            return {slot: SKIPPED}
         detour = self._detour(slot, text, dispatcher, tracker)
         if detour is not None:
             return detour

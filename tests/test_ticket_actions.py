@@ -405,3 +405,15 @@ def test_update_is_announced_only_in_the_ticket_owners_conversation() -> None:
                      entities=entities)
         _, messages, _ = run(actions.AnnounceTicketUpdate(), tr)
         assert responses(messages) == expected
+
+
+@pytest.mark.parametrize("text", ["不用了", "不要", "不需要"])
+def test_no_need_at_an_optional_field_skips_it_instead_of_cancelling(text: str) -> None:
+    slots, _ = form_turn("ticket_transaction_id", text, intent="deny")
+    assert slots == {"ticket_transaction_id": actions.SKIPPED}
+
+
+@pytest.mark.parametrize("text", ["算了", "cancel"])
+def test_explicit_cancel_at_an_optional_field_still_cancels(text: str) -> None:
+    slots, _ = form_turn("ticket_transaction_id", text, intent="deny")
+    assert slots["ticket_confirmed"] == actions.CANCELLED

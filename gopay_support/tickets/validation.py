@@ -51,6 +51,8 @@ _CANCEL_EXACT = frozenset({
     "nevermind", "forget it", "stop", "quit", "abort", "no thanks", "no thank you", "not now",
     "don't submit", "do not submit",
 })
+#: "No need" answers: at an optional field they decline the field, elsewhere they cancel.
+_NO_NEED_EXACT = frozenset({"不用了", "不用", "不要了", "不要", "不了", "不需要", "不需要了"})
 _SKIP_EXACT = frozenset({
     "跳过", "跳过吧", "没有", "没", "无", "不知道", "不清楚", "记不清", "记不清了", "不记得",
     "不记得了", "忘了", "没有交易号", "没有交易", "skip", "none", "no", "nope", "n/a", "na",
@@ -137,8 +139,10 @@ def is_cancel(text: str) -> bool:
 
 
 def is_skip(text: str) -> bool:
-    """Whether the user declines an optional field ("跳过", "没有", "skip", "don't know")."""
-    return _normalise_short(text) in _SKIP_EXACT
+    """Whether the user declines an optional field ("跳过", "没有", "skip", "don't know",
+    and, asked for an optional value, "不用了")."""
+    short = _normalise_short(text)
+    return short in _SKIP_EXACT or short in _NO_NEED_EXACT
 
 
 def is_question(text: str) -> bool:
