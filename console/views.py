@@ -14,8 +14,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def queue_item(place: QueuePlace, last: Turn | None, now: datetime, me: str) -> dict[str, Any]:
-    h = place.handoff
+def _summary(h: Handoff, me: str) -> dict[str, Any]:
+    """What both the queue row and the conversation view show about a handoff."""
     return {
         "id": h.id,
         "channel": h.channel or "-",
@@ -25,6 +25,13 @@ def queue_item(place: QueuePlace, last: Turn | None, now: datetime, me: str) -> 
         "status": h.status.value,
         "agent": h.agent,
         "mine": h.agent == me,
+    }
+
+
+def queue_item(place: QueuePlace, last: Turn | None, now: datetime, me: str) -> dict[str, Any]:
+    h = place.handoff
+    return {
+        **_summary(h, me),
         "position": place.position,
         "waiting_seconds": int((now - h.created_at).total_seconds()),
         "last_message": last.text if last else "",
@@ -59,15 +66,8 @@ def ticket(item: Ticket | None, language: str) -> dict[str, Any] | None:
 def detail(h: Handoff, transcript: list[Turn], notes: list[Note], transfers: list[Transfer],
            linked: Ticket | None, me: str) -> dict[str, Any]:
     return {
-        "id": h.id,
+        **_summary(h, me),
         "sender": h.sender_id,
-        "channel": h.channel or "-",
-        "language": h.language,
-        "priority": h.priority.value,
-        "reason": h.reason.value,
-        "status": h.status.value,
-        "agent": h.agent,
-        "mine": h.agent == me,
         "created_at": _iso(h.created_at),
         "resolution": h.resolution,
         "csat_rating": h.csat_rating,
