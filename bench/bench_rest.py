@@ -72,8 +72,8 @@ def first_reply_after(url: str, started: float, message: str) -> float:
 def measure(url: str, messages: list[str], rounds: int, conversations: int) -> dict:
     for text in messages:  # warm-up, not measured
         send(url, "warmup", text)
-    latencies = [send(url, f"solo-{uuid.uuid4().hex}", text)
-                 for _ in range(rounds) for text in messages]
+    solo = f"solo-{uuid.uuid4().hex}"  # one conversation, as a user would have it
+    latencies = [send(url, solo, text) for _ in range(rounds) for text in messages]
 
     def conversation(_: int) -> int:
         sender = f"load-{uuid.uuid4().hex}"

@@ -75,13 +75,13 @@ def test_a_conversation_continues_across_servers(two_servers, sender):
 
 def test_concurrent_messages_of_one_conversation_are_serialised(two_servers, sender):
     first, second, _ = two_servers
-    messages = [f"hello {i}" for i in range(6)]
+    messages = [f"hello {i}" for i in range(12)]
 
     def post(pair):
         index, text = pair
         return (first if index % 2 else second).send(sender, text)
 
-    with ThreadPoolExecutor(6) as pool:
+    with ThreadPoolExecutor(12) as pool:
         replies = list(pool.map(post, enumerate(messages)))
     assert all(replies)
     events = tracker(first, sender)["events"]
