@@ -127,6 +127,12 @@ class Agent:
         all_headers.update(headers or {})
         return await self.http.post(self.env.url + path, json=body or {}, headers=all_headers)
 
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         await self.http.close()
 
@@ -146,8 +152,7 @@ def test_every_console_request_without_a_session_is_401(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
             env.enqueue()
-            anonymous = Agent(env)
-            try:
+            async with Agent(env) as anonymous:
                 page = await anonymous.get("/")
                 assert page.status == 401 and "login-form" in await page.text()
                 for method, path in ENDPOINTS:
@@ -157,8 +162,6 @@ def test_every_console_request_without_a_session_is_401(tmp_path):
                 forged = aiohttp.ClientSession(cookies={"gopay_console": "forged"})
                 assert (await forged.get(env.url + "/api/queue")).status == 401
                 await forged.close()
-            finally:
-                await anonymous.close()
             assert env.rasa.calls == []
 
     run(scenario())
@@ -167,8 +170,7 @@ def test_every_console_request_without_a_session_is_401(tmp_path):
 def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
-            alice = Agent(env)
-            try:
+            async with Agent(env) as alice:
                 assert (await alice.login("alice", "wrong")).status == 401
                 assert (await alice.login("nobody", "x")).status == 401
                 reply = await alice.login("alice")
@@ -181,8 +183,6 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(tmp_path):
                 assert "default-src 'none'" in page.headers["Content-Security-Policy"]
                 assert (await alice.post("/api/logout")).status == 200
                 assert (await alice.get("/api/queue")).status == 401
-            finally:
-                await alice.close()
 
     run(scenario())
 
@@ -190,13 +190,10 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(tmp_path):
 def test_repeated_wrong_passwords_are_throttled(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
-            mallory = Agent(env)
-            try:
+            async with Agent(env) as mallory:
                 for _ in range(5):
                     assert (await mallory.login("alice", "guess")).status == 401
                 assert (await mallory.login("alice")).status == 429
-            finally:
-                await mallory.close()
 
     run(scenario())
 
@@ -205,8 +202,7 @@ def test_state_changes_need_the_csrf_token_and_the_same_origin(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
             handoff = env.enqueue()
-            alice = Agent(env)
-            try:
+            async with Agent(env) as alice:
                 await alice.login("alice")
                 for token in ("", "wrong-token"):
                     reply = await alice.http.post(env.url + f"/api/handoffs/{handoff}/claim",
@@ -217,8 +213,6 @@ def test_state_changes_need_the_csrf_token_and_the_same_origin(tmp_path):
                 assert evil.status == 403
                 assert env.handoffs.get(handoff).agent is None
                 assert (await alice.post(f"/api/handoffs/{handoff}/claim")).status == 200
-            finally:
-                await alice.close()
 
     run(scenario())
 
@@ -227,8 +221,7 @@ def test_a_conversation_claimed_by_someone_else_is_refused(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
             handoff = env.enqueue()
-            alice, bob = Agent(env), Agent(env)
-            try:
+            async with Agent(env) as alice, Agent(env) as bob:
                 await alice.login("alice")
                 await bob.login("bob")
                 assert (await alice.post(f"/api/handoffs/{handoff}/claim")).status == 200
@@ -243,9 +236,6 @@ def test_a_conversation_claimed_by_someone_else_is_refused(tmp_path):
                     assert "alice" in (await reply.json())["error"]
                 assert env.rasa.calls == []  # nothing reached the user
                 assert env.handoffs.get(handoff).agent == "alice"
-            finally:
-                await alice.close()
-                await bob.close()
 
     run(scenario())
 
@@ -258,8 +248,7 @@ def test_transcript_is_masked_and_html_arrives_as_data(tmp_path):
                 {"event": "user", "text": HTML, "timestamp": 2},
             ]
             handoff = env.enqueue()
-            alice = Agent(env)
-            try:
+            async with Agent(env) as alice:
                 await alice.login("alice")
                 queue = await (await alice.get("/api/queue")).json()
                 assert queue["queue"][0]["last_message"] == HTML
@@ -268,8 +257,6 @@ def test_transcript_is_masked_and_html_arrives_as_data(tmp_path):
                 assert PHONE not in raw and CARD not in raw and "138****5678" in raw
                 detail = json.loads(raw)
                 assert [t["text"] for t in detail["transcript"]][1] == HTML
-            finally:
-                await alice.close()
 
     run(scenario())
 
@@ -278,8 +265,7 @@ def test_whole_flow_reaches_rasa_in_order_and_updates_the_ticket(tmp_path):
     async def scenario() -> None:
         async with running(tmp_path) as env:
             handoff = env.enqueue()
-            alice = Agent(env)
-            try:
+            async with Agent(env) as alice:
                 await alice.login("alice")
                 base = f"/api/handoffs/{handoff}"
                 assert (await alice.post(base + "/claim")).status == 200
@@ -303,8 +289,6 @@ def test_whole_flow_reaches_rasa_in_order_and_updates_the_ticket(tmp_path):
                 assert kinds[1] == ("trigger", {"name": RESOLVED_INTENT})
                 detail = await (await alice.get(base)).json()
                 assert detail["status"] == "resolved" and detail["notes"][0]["text"] == "VIP"
-            finally:
-                await alice.close()
 
     run(scenario())
 
@@ -321,8 +305,7 @@ def test_resolve_moves_the_linked_ticket(tmp_path):
             handoff = env.handoffs.enqueue(sender_id=SENDER, channel="webchat", language="zh",
                                            reason=Reason.REQUESTED, transcript=[],
                                            ticket_number=ticket.tracking_number).handoff.id
-            alice = Agent(env)
-            try:
+            async with Agent(env) as alice:
                 await alice.login("alice")
                 await alice.post(f"/api/handoffs/{handoff}/claim")
                 assert env.tickets.require(ticket.tracking_number).status.value == "in_progress"
@@ -331,8 +314,6 @@ def test_resolve_moves_the_linked_ticket(tmp_path):
                 assert resolved.status.value == "resolved"
                 assert resolved.history[-1].note == "done"
                 assert resolved.history[-1].actor == "agent:alice"
-            finally:
-                await alice.close()
 
     run(scenario())
 
