@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from telegram_fake import FakeTelegram
 
 from gopay_support.stack import DEFAULT_MODEL, Stack, StackConfig, free_port
 
@@ -80,6 +81,13 @@ def bot(start_stack: StackFactory) -> Stack:
 def sender() -> str:
     """A fresh conversation id, so tests never see each other's state."""
     return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTelegram]:
+    """A fake Telegram Bot API server on loopback, one per test module."""
+    with FakeTelegram() as server:
+        yield server
 
 
 def texts(replies: list[dict]) -> str:

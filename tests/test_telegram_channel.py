@@ -48,11 +48,6 @@ def run(coro: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
-@pytest.fixture(scope="module")
-def fake() -> FakeTelegram:
-    with FakeTelegram() as server:
-        yield server
-
 
 @pytest.fixture(autouse=True)
 def _clean_fake(fake: FakeTelegram) -> None:

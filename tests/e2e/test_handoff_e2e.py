@@ -35,11 +35,6 @@ _VISIBLE_TEXT = """node => [...node.childNodes]
     .join("")"""
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
 
 @pytest.fixture(scope="module")
 def stack(start_stack: Any, fake: FakeTelegram) -> Stack:

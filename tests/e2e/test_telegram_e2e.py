@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,11 +28,6 @@ pytestmark = pytest.mark.e2e
 WEBHOOK_URL = "https://support.example.test/webhooks/telegram/webhook"
 _ids = itertools.count(1)
 
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
