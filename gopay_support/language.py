@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gopay_support import tracking
+
 SUPPORTED = ("zh", "en")
 DEFAULT = "zh"
 
@@ -105,8 +107,6 @@ def normalize(code: str | None) -> str | None:
 
 def _strip_values(text: str) -> str:
     """``text`` without tracking numbers, e-mail addresses, links and IDs."""
-    from gopay_support import tracking
-
     for start, end, _ in reversed(tracking.find_all(text)):
         text = text[:start] + " " + text[end:]
     return _NOT_LANGUAGE_RE.sub(" ", text)

@@ -51,10 +51,6 @@ async def predict(model: Path, texts: list[str]) -> list[dict]:
     return [await agent.parse_message(text) for text in texts]
 
 
-def language_of(text: str) -> str:
-    return language.detect(text) or "zh"
-
-
 def summarise(rows: list[dict]) -> dict:
     def accuracy(subset: list[dict]) -> float:
         return sum(r["expected"] == r["predicted"] for r in subset) / len(subset) if subset else 0.0
@@ -128,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         {"text": text, "expected": expected, "predicted": contract_label(parse),
          "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 3),
-         "language": language_of(text)}
+         "language": language.resolve(text)}
         for (text, expected), parse in zip(examples, parses, strict=True)
     ]
     summary = summarise(rows)
