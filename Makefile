@@ -12,7 +12,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 # Everything a trained model depends on: retrain only when one of these changed.
-TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) gopay_support/text.py gopay_support/language.py gopay_support/tracking.py
+TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/adapters/rasa/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) \
+	gopay_support/core/text.py gopay_support/core/script.py gopay_support/core/language.py gopay_support/core/tracking.py
 
 .PHONY: help install train run test eval bench lint validate test-stories test-nlu pytest telegram clean
 
@@ -39,22 +40,24 @@ $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 train: $(MODEL)
 
 run: $(STAMP) $(MODEL)
-	@$(PY) -m gopay_support.launcher
+	@$(PY) -m devtools.launcher
 
 telegram: $(STAMP) $(MODEL)
 	@$(PY) -m channels.telegram.polling
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check gopay_support actions channels console tests bench tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 validate: $(STAMP)
-	$(PY) -m tools.validate_data
+	$(PY) -m devtools.validate_data
 
 test-stories: $(STAMP) $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out reports/stories --e2e --fail-on-prediction-errors --no-plot
 
 test-nlu: $(STAMP) $(MODEL)
-	$(PY) -m tools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
 
 pytest: $(STAMP) $(MODEL)
 	@scripts/ensure_chromium.sh
@@ -64,7 +67,7 @@ test: lint validate test-stories test-nlu pytest
 
 eval: $(STAMP) $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_heldout.yml --out reports/nlu --successes
-	$(PY) -m tools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
 
 bench: $(STAMP) $(MODEL)
 	$(PY) bench/bench_rest.py

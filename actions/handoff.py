@@ -10,92 +10,102 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.tickets import lang, recent_topic_category, safe_run
-from gopay_support.config import settings
-from gopay_support.db import utcnow
-from gopay_support.handoff.escalation import Queued, Request, default_escalation
-from gopay_support.handoff.model import Reason
-from gopay_support.handoff.store import CSAT_RANGE, HandoffStore
+from actions.tracker import (
+    ServicesAction,
+    intent_of,
+    lang,
+    latest_entity,
+    recent_topic_category,
+    safe_run,
+)
+from gopay_support.core.clock import utcnow
+from gopay_support.core.handoff.escalation import Queued, Request
+from gopay_support.core.handoff.model import CSAT_RANGE, Reason
+from gopay_support.wiring import Services
 
 log = logging.getLogger(__name__)
 
-_REASON_BY_INTENT = {"account_compromised": Reason.ACCOUNT_COMPROMISED,
-                     "nlu_fallback": Reason.NOT_UNDERSTOOD}
+_REASON_BY_INTENT = {"account_compromised": Reason.ACCOUNT_COMPROMISED, "nlu_fallback": Reason.NOT_UNDERSTOOD}
 
 
-async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker,
-                   reason: Reason) -> list[EventType]:
+async def escalate(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, reason: Reason
+) -> list[EventType]:
     """Queue the conversation for an agent and pause the bot, or offer a ticket instead.
 
     Shared by :class:`ActionHandoff` and the second miss in a row of ``action_clarify``.
     """
-    category = "security" if reason is Reason.ACCOUNT_COMPROMISED else recent_topic_category(
-        tracker)
-    request = Request(sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
-                      language=lang(tracker), reason=reason, events=tracker.events,
-                      category=category)
-    outcome = default_escalation().escalate(request, utcnow())
+    category = "security" if reason is Reason.ACCOUNT_COMPROMISED else recent_topic_category(tracker)
+    request = Request(
+        sender_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel(),
+        language=lang(tracker),
+        reason=reason,
+        events=tracker.events,
+        category=category,
+    )
+    outcome = services.escalation.escalate(request, utcnow())
     if not isinstance(outcome, Queued):
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
-    start, end = settings().peak_staffed_hours
     dispatcher.utter_message(
-        response="utter_handoff_queued_busy" if outcome.wait.busy_period
-        else "utter_handoff_queued",
-        position=outcome.place.position, wait_minutes=outcome.wait.minutes,
-        ticket_id=outcome.ticket_number or "-", staffed_hours=f"{start}:00-{end}:00",
+        response="utter_handoff_queued_busy" if outcome.wait.busy_period else "utter_handoff_queued",
+        position=outcome.place.position,
+        wait_minutes=outcome.wait.minutes,
+        ticket_id=outcome.ticket_number or "-",
+        staffed_hours=services.settings.hours.staffed_text,
     )
     return [ConversationPaused()]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(ServicesAction):
     """``human_handoff`` (typed or the button) and ``account_compromised`` (high priority)."""
 
     def name(self) -> str:
         return "action_handoff"
 
     @safe_run
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        return await escalate(dispatcher, tracker,
-                              _REASON_BY_INTENT.get(intent, Reason.REQUESTED))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reason = _REASON_BY_INTENT.get(intent_of(tracker) or "", Reason.REQUESTED)
+        return await escalate(self.services, dispatcher, tracker, reason)
 
 
-class ActionHandoffResumed(Action):
+class ActionHandoffResumed(ServicesAction):
     """The agent resolved: say the bot is back and ask for a 1-5 rating with buttons."""
 
     def name(self) -> str:
         return "action_handoff_resumed"
 
     @safe_run
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        buttons = [{"title": str(n), "payload": f'/csat_rate{{"csat_rating": "{n}"}}'}
-                   for n in CSAT_RANGE]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        buttons = [{"title": str(n), "payload": f'/csat_rate{{"csat_rating": "{n}"}}'} for n in CSAT_RANGE]
         dispatcher.utter_message(response="utter_handoff_resolved", buttons=buttons)
         return []
 
 
-class ActionCsatRate(Action):
+class ActionCsatRate(ServicesAction):
     """Stores the 1-5 rating the user gave after an agent handed the conversation back."""
 
     def name(self) -> str:
         return "action_csat_rate"
 
     @safe_run
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         rating = _rating(tracker)
         if rating is None:
             return []
-        store: HandoffStore = default_escalation().handoffs
-        rated = store.rate(tracker.sender_id, rating)
+        rated = self.services.handoffs.rate(tracker.sender_id, rating)
         if rated is not None:
             log.info("handoff %s rated %s", rated.id, rating)
         dispatcher.utter_message(response="utter_csat_thanks")
@@ -103,7 +113,7 @@ class ActionCsatRate(Action):
 
 
 def _rating(tracker: Tracker) -> int | None:
-    value: Any = next(tracker.get_latest_entity_values("csat_rating"), None)
+    value: Any = latest_entity(tracker, "csat_rating")
     try:
         rating = int(str(value).strip())
     except ValueError:

@@ -15,8 +15,9 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
-from gopay_support import language, logmask
-from gopay_support.config import settings
+from gopay_support.adapters import logmask
+from gopay_support.core import language
+from gopay_support.wiring import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +28,13 @@ def build_app(package: str = "actions") -> Sanic:
     async def safe_error(request: Request, exception: Exception):
         error_id = uuid.uuid4().hex[:12]
         action = _action_name(request)
-        logger.error("action %s failed (error id %s): %s", action, error_id, exception,
-                     exc_info=exception)
+        logger.error("action %s failed (error id %s): %s", action, error_id, exception, exc_info=exception)
         status = getattr(exception, "status_code", 500)
         if status != 500:
             return response.json({"error": "bad request", "error_id": error_id}, status=status)
-        return response.json({"error": "internal error in action", "action_name": action,
-                              "error_id": error_id}, status=500)
+        return response.json(
+            {"error": "internal error in action", "action_name": action, "error_id": error_id}, status=500
+        )
 
     app.error_handler.add(Exception, safe_error)
     app.register_middleware(present_conversation_language, "request")
@@ -67,9 +68,10 @@ def _action_name(request: Request) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    settings = load_settings()
     parser = argparse.ArgumentParser(description="Run the Gopay action server")
-    parser.add_argument("--host", default=settings().action_server_host)
-    parser.add_argument("--port", type=int, default=settings().action_server_port)
+    parser.add_argument("--host", default=settings.action_server_host)
+    parser.add_argument("--port", type=int, default=settings.action_server_port)
     args = parser.parse_args(argv)
     logmask.install()
     app = build_app()

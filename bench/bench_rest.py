@@ -27,13 +27,32 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gopay_support.stack import Stack, StackConfig, free_port, wait_until_ready  # noqa: E402
+from devtools.stack import Stack, StackConfig, free_port, wait_until_ready  # noqa: E402
 
-OUR_MESSAGES = ["你好", "充值失败了怎么办", "how do I withdraw money it's pending", "退款还没到账",
-                "怎么联系客服", "is gopay safe", "谢谢", "客服几点上班", "forgot my password",
-                "bye"]
-STOCK_MESSAGES = ["hello", "I am sad", "yes", "great", "are you a bot", "no", "hi", "bye",
-                  "I am happy", "goodbye"]
+OUR_MESSAGES = [
+    "你好",
+    "充值失败了怎么办",
+    "how do I withdraw money it's pending",
+    "退款还没到账",
+    "怎么联系客服",
+    "is gopay safe",
+    "谢谢",
+    "客服几点上班",
+    "forgot my password",
+    "bye",
+]
+STOCK_MESSAGES = [
+    "hello",
+    "I am sad",
+    "yes",
+    "great",
+    "are you a bot",
+    "no",
+    "hi",
+    "bye",
+    "I am happy",
+    "goodbye",
+]
 
 
 def rss_mb(pid: int) -> float:
@@ -57,8 +76,9 @@ def rss_mb(pid: int) -> float:
 
 def send(url: str, sender: str, text: str) -> float:
     started = time.perf_counter()
-    reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                          timeout=60)
+    reply = requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     reply.raise_for_status()
     return time.perf_counter() - started
 
@@ -86,9 +106,12 @@ def measure(url: str, messages: list[str], rounds: int, conversations: int) -> d
     with ThreadPoolExecutor(conversations) as pool:
         total = sum(pool.map(conversation, range(conversations)))
     elapsed = time.perf_counter() - started
-    return {"median_latency_ms": round(statistics.median(latencies) * 1000, 1),
-            "p95_latency_ms": round(sorted(latencies)[int(len(latencies) * 0.95) - 1] * 1000, 1),
-            "throughput_msg_s": round(total / elapsed, 1), "messages": total}
+    return {
+        "median_latency_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_latency_ms": round(sorted(latencies)[int(len(latencies) * 0.95) - 1] * 1000, 1),
+        "throughput_msg_s": round(total / elapsed, 1),
+        "messages": total,
+    }
 
 
 def stock_bot(workdir: Path) -> tuple[subprocess.Popen, str, float]:
@@ -96,15 +119,35 @@ def stock_bot(workdir: Path) -> tuple[subprocess.Popen, str, float]:
     if not (project / "models").exists() or not any((project / "models").glob("*.tar.gz")):
         print("Training the stock `rasa init` bot (once)...", flush=True)
         project.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir",
-                        str(project)], check=True, capture_output=True, cwd=workdir)
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(project)],
+            check=True,
+            capture_output=True,
+            cwd=workdir,
+        )
     port = free_port()
     started = time.monotonic()
     log = open(workdir / "stock.log", "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
-         "-m", "models"], cwd=project, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"}, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            "models",
+        ],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     return process, url, first_reply_after(url, started, "hello")
 
@@ -120,9 +163,11 @@ def main() -> int:
 
     process, url, cold = stock_bot(args.workdir)
     try:
-        results["stock"] = {"cold_start_s": round(cold, 1), **measure(
-            url, STOCK_MESSAGES, args.rounds, args.conversations),
-            "rss_mb": round(rss_mb(process.pid), 0)}
+        results["stock"] = {
+            "cold_start_s": round(cold, 1),
+            **measure(url, STOCK_MESSAGES, args.rounds, args.conversations),
+            "rss_mb": round(rss_mb(process.pid), 0),
+        }
     finally:
         os.killpg(process.pid, 15)
         process.wait(30)
@@ -137,9 +182,12 @@ def main() -> int:
         figures = measure(stack.config.rasa_url, OUR_MESSAGES, args.rounds, args.conversations)
         rasa_rss = rss_mb(stack.processes["rasa"].pid)
         actions_rss = rss_mb(stack.processes["actions"].pid)
-        results["ours"] = {"cold_start_s": round(cold, 1), **figures,
-                           "rss_mb": round(rasa_rss, 0), "rss_with_action_server_mb":
-                           round(rasa_rss + actions_rss, 0)}
+        results["ours"] = {
+            "cold_start_s": round(cold, 1),
+            **figures,
+            "rss_mb": round(rasa_rss, 0),
+            "rss_with_action_server_mb": round(rasa_rss + actions_rss, 0),
+        }
     finally:
         stack.stop()
         shutil.rmtree(run_dir, ignore_errors=True)

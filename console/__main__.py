@@ -7,24 +7,28 @@ import argparse
 import getpass
 import logging
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 
 from console import passwords
 from console.app import build_app
-from gopay_support import logmask
-from gopay_support.config import settings
+from console.settings import ConsoleSettings
+from gopay_support.adapters import logmask
+from gopay_support.wiring import build_services, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = ConsoleSettings.from_env()
     parser = argparse.ArgumentParser(prog="python -m console", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="run the agent console (default)")
-    serve.add_argument("--host", default=settings().console.host)
-    serve.add_argument("--port", type=int, default=settings().console.port)
+    serve.add_argument("--host", default=settings.host)
+    serve.add_argument("--port", type=int, default=settings.port)
     hashing = commands.add_parser("hash-password", help="hash a password for GOPAY_AGENTS")
-    hashing.add_argument("--stdin", action="store_true",
-                         help="read the password from standard input instead of a prompt")
+    hashing.add_argument(
+        "--stdin", action="store_true", help="read the password from standard input instead of a prompt"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "hash-password":
@@ -41,12 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         print(passwords.hash_password(password))
         return 0
 
-    host = getattr(args, "host", settings().console.host)
-    port = getattr(args, "port", settings().console.port)
+    host = getattr(args, "host", settings.host)
+    port = getattr(args, "port", settings.port)
     logmask.install()
-    if not passwords.agents():
+    if not settings.agents:
         logging.getLogger(__name__).warning("no agent accounts: set GOPAY_AGENTS")
-    web.run_app(build_app(), host=host, port=port, access_log=None, print=None)
+    services = build_services(
+        load_settings(),
+        session_lifetime=timedelta(minutes=settings.session_minutes),
+        session_idle=timedelta(minutes=settings.idle_minutes),
+    )
+    web.run_app(build_app(services, settings), host=host, port=port, access_log=None, print=None)
     return 0
 
 

@@ -1,7 +1,7 @@
 """The agent console: an aiohttp app with a static single page and a small JSON API.
 
-Handlers stay thin: ownership rules are in :class:`~gopay_support.handoff.store.HandoffStore`,
-talking to the user goes through Rasa (:mod:`gopay_support.handoff.rasa_api`), security is
+Handlers stay thin: ownership rules are in :class:`~gopay_support.adapters.db.handoffs.HandoffStore`,
+talking to the user goes through Rasa (:mod:`gopay_support.adapters.rasa.client`), security is
 the middleware of :mod:`console.security`.
 """
 
@@ -15,36 +15,35 @@ from typing import Any
 
 from aiohttp import web
 
-from console import passwords, security, views
-from gopay_support.db import Database, utcnow
-from gopay_support.handoff import canned, transcript
-from gopay_support.handoff.model import Handoff, Status, Turn
-from gopay_support.handoff.rasa_api import RasaClient, RasaUnavailable
-from gopay_support.handoff.sessions import AgentSessions
-from gopay_support.handoff.store import (
-    HandoffError,
-    HandoffNotFound,
-    HandoffStore,
-    NotOwner,
-)
-from gopay_support.tickets import InvalidTransition, TicketStore
-from gopay_support.tickets import Status as TicketStatus
+from console import security, views
+from console.passwords import AgentDirectory
+from console.settings import ConsoleSettings
+from gopay_support.adapters.rasa import canned
+from gopay_support.adapters.rasa.client import RasaClient, RasaUnavailable
+from gopay_support.core.clock import utcnow
+from gopay_support.core.errors import HandoffError, HandoffNotFound, InvalidTransition, NotOwner
+from gopay_support.core.handoff import transcript
+from gopay_support.core.handoff.model import Handoff, HandoffStatus, Turn
+from gopay_support.core.tickets.model import TicketStatus
+from gopay_support.wiring import Services
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4000
-CONSOLE = web.AppKey("console", "Console")
 
 
 class Console:
     """The console's dependencies, shared by the handlers."""
 
-    def __init__(self, db: Database, rasa: RasaClient, tickets: TicketStore) -> None:
-        self.handoffs = HandoffStore(db)
-        self.sessions = AgentSessions(db)
+    def __init__(self, services: Services, settings: ConsoleSettings, rasa: RasaClient) -> None:
+        self.services = services
+        self.settings = settings
+        self.handoffs = services.handoffs
+        self.sessions = services.agent_sessions
+        self.tickets = services.tickets
+        self.agents = AgentDirectory(dict(settings.agents))
         self.rasa = rasa
-        self.tickets = tickets
         self.throttle = security.LoginThrottle()
         #: Replies to one conversation leave one at a time, so they arrive in order.
         self.send_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -57,12 +56,16 @@ class Console:
             return list(handoff.transcript)
 
 
-def build_app(db: Database | None = None, rasa: RasaClient | None = None,
-              tickets: TicketStore | None = None) -> web.Application:
-    db = db or Database()
-    console = Console(db, rasa or RasaClient(), tickets or TicketStore(db.url))
-    app = web.Application(middlewares=[security.headers, security.require_session],
-                          client_max_size=64 * 1024)
+CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)
+
+
+def build_app(
+    services: Services, settings: ConsoleSettings, rasa: RasaClient | None = None
+) -> web.Application:
+    """The console on ``services``; ``rasa`` defaults to a client for the configured server."""
+    rasa = rasa or RasaClient(services.settings.rasa_url, services.settings.rasa_token)
+    console = Console(services, settings, rasa)
+    app = web.Application(middlewares=[security.headers, security.require_session], client_max_size=64 * 1024)
     app[CONSOLE] = console
     app[security.SESSION_KEY] = console.sessions
     app.router.add_get("/", index)
@@ -78,7 +81,7 @@ def build_app(db: Database | None = None, rasa: RasaClient | None = None,
     app.router.add_post("/api/handoffs/{id:\\d+}/notes", add_note)
     app.router.add_post("/api/handoffs/{id:\\d+}/transfer", transfer)
     app.router.add_post("/api/handoffs/{id:\\d+}/resolve", resolve)
-    app.on_cleanup.append(_close)
+    app.on_cleanup.append(_close)  # type: ignore[arg-type]  # aiohttp types its Signal oddly
     return app
 
 
@@ -98,19 +101,20 @@ async def _text(request: web.Request, field: str, required: bool = True) -> str:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}',
-                                 content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be JSON"}', content_type="application/json"
+        ) from None
     value = body.get(field) if isinstance(body, dict) else None
     text = value.strip() if isinstance(value, str) else ""
     if (required and not text) or len(text) > MAX_TEXT:
-        raise web.HTTPBadRequest(text=f'{{"error": "{field}: 1-{MAX_TEXT} characters"}}',
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=f'{{"error": "{field}: 1-{MAX_TEXT} characters"}}', content_type="application/json"
+        )
     return text
 
 
 def _refusal(exc: HandoffError) -> web.Response:
-    status = 404 if isinstance(exc, HandoffNotFound) else 403 if isinstance(
-        exc, NotOwner) else 409
+    status = 404 if isinstance(exc, HandoffNotFound) else 403 if isinstance(exc, NotOwner) else 409
     return web.json_response({"error": str(exc)}, status=status)
 
 
@@ -120,8 +124,9 @@ def _refusal(exc: HandoffError) -> web.Response:
 async def index(request: web.Request) -> web.StreamResponse:
     """The single page; without a session it is answered 401 and shows only the login."""
     status = 200 if security.session_of(request) else 401
-    return web.Response(body=(STATIC / "index.html").read_bytes(), status=status,
-                        content_type="text/html", charset="utf-8")
+    return web.Response(
+        body=(STATIC / "index.html").read_bytes(), status=status, content_type="text/html", charset="utf-8"
+    )
 
 
 async def login(request: web.Request) -> web.Response:
@@ -129,7 +134,7 @@ async def login(request: web.Request) -> web.Response:
     name, password = await _text(request, "agent"), await _text(request, "password")
     if console.throttle.blocked(name):
         return web.json_response({"error": "too many attempts, try again later"}, status=429)
-    if not passwords.authenticate(name, password):
+    if not console.agents.authenticate(name, password):
         console.throttle.failed(name)
         log.info("console: failed login")
         return web.json_response({"error": "wrong name or password"}, status=401)
@@ -139,7 +144,7 @@ async def login(request: web.Request) -> web.Response:
     token, session = console.sessions.create(name)
     log.info("console: %s logged in", name)
     response = web.json_response({"agent": name, "csrf_token": session.csrf_token})
-    security.set_cookie(response, token)
+    security.set_cookie(response, token, console.settings)
     return response
 
 
@@ -152,9 +157,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     session = request["session"]
-    others = sorted(a for a in passwords.agents() if a != session.agent)
-    return web.json_response({"agent": session.agent, "csrf_token": session.csrf_token,
-                              "agents": others})
+    others = [a for a in _console(request).agents.names() if a != session.agent]
+    return web.json_response({"agent": session.agent, "csrf_token": session.csrf_token, "agents": others})
 
 
 # -- queue and conversations ---------------------------------------------------------------
@@ -179,13 +183,20 @@ async def detail(request: web.Request) -> web.Response:
         handoff = console.handoffs.get(_id(request))
     except HandoffError as exc:
         return _refusal(exc)
-    if handoff.status is Status.ACTIVE and handoff.agent != me_:
+    if handoff.status is HandoffStatus.ACTIVE and handoff.agent != me_:
         return _refusal(NotOwner(f"claimed by {handoff.agent}"))
     turns = await console.live_transcript(handoff)
     linked = console.tickets.get(handoff.ticket_number) if handoff.ticket_number else None
-    return web.json_response(views.detail(
-        handoff, turns, console.handoffs.notes(handoff.id),
-        console.handoffs.transfers(handoff.id), linked, me_))
+    return web.json_response(
+        views.detail(
+            handoff,
+            turns,
+            console.handoffs.notes(handoff.id),
+            console.handoffs.transfers(handoff.id),
+            linked,
+            me_,
+        )
+    )
 
 
 async def canned_answers(request: web.Request) -> web.Response:
@@ -194,9 +205,8 @@ async def canned_answers(request: web.Request) -> web.Response:
         handoff = console.handoffs.require_owner(_id(request), security.agent_of(request))
     except HandoffError as exc:
         return _refusal(exc)
-    answers = canned.answers(handoff.language)
-    return web.json_response([{"key": a.key, "title": a.title, "text": a.text}
-                              for a in answers])
+    answers = canned.answers(handoff.language, console.services.settings.contact)
+    return web.json_response([{"key": a.key, "title": a.title, "text": a.text} for a in answers])
 
 
 async def claim(request: web.Request) -> web.Response:
@@ -238,7 +248,7 @@ async def add_note(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     console, agent = _console(request), security.agent_of(request)
     to_agent = await _text(request, "to")
-    if to_agent not in passwords.agents():
+    if to_agent not in console.agents:
         return web.json_response({"error": "no such agent"}, status=400)
     try:
         handoff = console.handoffs.transfer(_id(request), agent, to_agent)
@@ -262,16 +272,18 @@ async def resolve(request: web.Request) -> web.Response:
         await console.rasa.hand_back(handoff.sender_id)
     except RasaUnavailable as exc:
         # Resolving again retries the hand-back (the store allows it for the same agent).
-        return web.json_response({"error": f"resolved, but the bot was not resumed: {exc}"},
-                                 status=502)
+        return web.json_response({"error": f"resolved, but the bot was not resumed: {exc}"}, status=502)
     log.info("console: %s resolved handoff %s", agent, handoff.id)
     return web.json_response({"status": handoff.status.value})
 
 
 def _move_ticket(console: Console, handoff: Handoff, status: TicketStatus, note: Any) -> None:
     """Keep the linked ticket in step; a ticket already further along is left alone."""
+    if not handoff.ticket_number:
+        return
     try:
-        console.tickets.set_status(handoff.ticket_number, status,
-                                   actor=f"agent:{handoff.agent}", note=str(note))
+        console.tickets.set_status(
+            handoff.ticket_number, status, actor=f"agent:{handoff.agent}", note=str(note)
+        )
     except InvalidTransition:
         log.info("ticket %s not moved to %s", handoff.ticket_number, status.value)

@@ -10,8 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-
-from gopay_support.config import settings
+from collections.abc import Mapping
 
 _N, _R, _P = 2**14, 8, 1
 _SCHEME = "scrypt"
@@ -36,8 +35,7 @@ def verify_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, expected = stored.split("$")
         if scheme != _SCHEME:
             return False
-        digest = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r),
-                                p=int(p), dklen=32)
+        digest = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(digest, _unb64(expected))
@@ -47,12 +45,19 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password(secrets.token_urlsafe(16))
 
 
-def agents() -> dict[str, str]:
-    """Configured accounts: name -> password hash."""
-    return dict(settings().console.agents)
+class AgentDirectory:
+    """The configured agent accounts (name -> password hash) and the login check."""
 
+    def __init__(self, accounts: Mapping[str, str]) -> None:
+        self._accounts = dict(accounts)
 
-def authenticate(name: str, password: str) -> bool:
-    stored = agents().get(name)
-    ok = verify_password(password, stored or _DUMMY)
-    return ok and stored is not None
+    def names(self) -> list[str]:
+        return sorted(self._accounts)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._accounts
+
+    def authenticate(self, name: str, password: str) -> bool:
+        stored = self._accounts.get(name)
+        ok = verify_password(password, stored or _DUMMY)
+        return ok and stored is not None

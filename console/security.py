@@ -9,22 +9,23 @@ browser sends one, an ``Origin`` equal to the console's own.
 from __future__ import annotations
 
 import hmac
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from gopay_support.config import settings
-from gopay_support.handoff.sessions import AgentSession, AgentSessions
+from console.settings import ConsoleSettings
+from gopay_support.adapters.db.agent_sessions import AgentSession, AgentSessions
+from gopay_support.core.ratelimit import SlidingWindowLimiter
 
 COOKIE = "gopay_console"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = web.AppKey("sessions", AgentSessions)
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _PUBLIC = {("POST", "/api/login")}
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -66,7 +67,8 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
     if session is None:
         return _refuse(401, "login required")
     if request.method in _UNSAFE and not hmac.compare_digest(
-            request.headers.get(CSRF_HEADER, "").encode(), session.csrf_token.encode()):
+        request.headers.get(CSRF_HEADER, "").encode(), session.csrf_token.encode()
+    ):
         return _refuse(403, "missing or wrong CSRF token")
     return await handler(request)
 
@@ -82,10 +84,16 @@ def _refuse(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def set_cookie(response: web.StreamResponse, token: str) -> None:
-    cfg = settings().console
-    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
-                        secure=cfg.secure_cookie, max_age=cfg.session_minutes * 60)
+def set_cookie(response: web.StreamResponse, token: str, cfg: ConsoleSettings) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=cfg.secure_cookie,
+        max_age=cfg.session_minutes * 60,
+    )
 
 
 def clear_cookie(response: web.StreamResponse) -> None:
@@ -96,17 +104,13 @@ class LoginThrottle:
     """At most ``attempts`` failed logins per account name within ``window`` seconds."""
 
     def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures = SlidingWindowLimiter(attempts, window)
 
     def blocked(self, name: str) -> bool:
-        recent = self._failures[name]
-        while recent and recent[0] < time.monotonic() - self.window:
-            recent.popleft()
-        return len(recent) >= self.attempts
+        return self._failures.blocked(name)
 
     def failed(self, name: str) -> None:
-        self._failures[name].append(time.monotonic())
+        self._failures.record(name)
 
     def succeeded(self, name: str) -> None:
-        self._failures.pop(name, None)
+        self._failures.forget(name)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gopay_support.handoff.model import Handoff, Note, QueuePlace, Transfer, Turn
-from gopay_support.tickets import Ticket
+from gopay_support.core.handoff.model import Handoff, Note, QueuePlace, Transfer, Turn
+from gopay_support.core.tickets.model import Ticket
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -39,8 +39,13 @@ def queue_item(place: QueuePlace, last: Turn | None, now: datetime, me: str) -> 
 
 
 def rated(handoff: Handoff) -> dict[str, Any]:
-    return {"id": handoff.id, "agent": handoff.agent, "channel": handoff.channel or "-",
-            "resolved_at": _iso(handoff.resolved_at), "csat_rating": handoff.csat_rating}
+    return {
+        "id": handoff.id,
+        "agent": handoff.agent,
+        "channel": handoff.channel or "-",
+        "resolved_at": _iso(handoff.resolved_at),
+        "csat_rating": handoff.csat_rating,
+    }
 
 
 def turn(item: Turn) -> dict[str, Any]:
@@ -58,13 +63,23 @@ def transfer(item: Transfer) -> dict[str, Any]:
 def ticket(item: Ticket | None, language: str) -> dict[str, Any] | None:
     if item is None:
         return None
-    return {"number": item.tracking_number, "status": item.status.value,
-            "category": item.category, "priority": item.priority.value,
-            "created_at": _iso(item.created_at)}
+    return {
+        "number": item.tracking_number,
+        "status": item.status.value,
+        "category": item.category,
+        "priority": item.priority.value,
+        "created_at": _iso(item.created_at),
+    }
 
 
-def detail(h: Handoff, transcript: list[Turn], notes: list[Note], transfers: list[Transfer],
-           linked: Ticket | None, me: str) -> dict[str, Any]:
+def detail(
+    h: Handoff,
+    transcript: list[Turn],
+    notes: list[Note],
+    transfers: list[Transfer],
+    linked: Ticket | None,
+    me: str,
+) -> dict[str, Any]:
     return {
         **_summary(h, me),
         "sender": h.sender_id,

@@ -1,5 +1,5 @@
 """Shared fixtures. End-to-end tests run the real action server and Rasa server processes
-(:mod:`gopay_support.stack`) on free loopback ports, from the model trained by ``make train``.
+(:mod:`devtools.stack`) on free loopback ports, from the model trained by ``make train``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from telegram_fake import FakeTelegram
+from support.databases import db_url, pg_url  # noqa: F401 - fixtures
+from support.telegram_fake import FakeTelegram
 
-from gopay_support.stack import DEFAULT_MODEL, Stack, StackConfig, free_port
+from devtools.stack import DEFAULT_MODEL, Stack, StackConfig, free_port
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -36,10 +37,13 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
     """
     stacks: list[Stack] = []
 
-    def factory(env: Mapping[str, str] | None = None,
-                endpoint_overrides: Mapping[str, object] | None = None,
-                credentials: Path | None = None, name: str = "stack",
-                endpoints_template: Path | None = None) -> Stack:
+    def factory(
+        env: Mapping[str, str] | None = None,
+        endpoint_overrides: Mapping[str, object] | None = None,
+        credentials: Path | None = None,
+        name: str = "stack",
+        endpoints_template: Path | None = None,
+    ) -> Stack:
         config = StackConfig(
             run_dir=tmp_path_factory.mktemp(name),
             model=trained_model,
@@ -88,8 +92,3 @@ def fake() -> Iterator[FakeTelegram]:
     """A fake Telegram Bot API server on loopback, one per test module."""
     with FakeTelegram() as server:
         yield server
-
-
-def texts(replies: list[dict]) -> str:
-    """All reply texts of one turn joined, for assertions on content."""
-    return "\n".join(r.get("text", "") for r in replies)

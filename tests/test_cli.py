@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from gopay_support.__main__ import main
-from gopay_support.notify import EXTERNAL_INTENT, Notifier
-from gopay_support.tickets import ContactKind, NewTicket, Status, TicketStore
+from gopay_support.adapters.db import Database, TicketStore
+from gopay_support.cli import main
+from gopay_support.core.contact import ContactKind
+from gopay_support.core.tickets.model import NewTicket, TicketStatus
+from gopay_support.core.tickets.notify import TICKET_UPDATE_INTENT
 
 
 class FakeRasa:
@@ -56,17 +58,37 @@ def db(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'tickets.db'}"
 
 
+def store_on(url: str) -> TicketStore:
+    return TicketStore(Database(url))
+
+
 @pytest.fixture
 def number(db: str) -> str:
-    store = TicketStore(db)
-    ticket, _ = store.create(NewTicket("refund", "退款三天了还没到账，订单号 A123", "13812345678",
-                                       ContactKind.PHONE, "user 1/web", channel="rest"), "k")
+    store = store_on(db)
+    ticket, _ = store.create(
+        NewTicket(
+            "refund",
+            "退款三天了还没到账，订单号 A123",
+            "13812345678",
+            ContactKind.PHONE,
+            "user 1/web",
+            channel="rest",
+        ),
+        "k",
+    )
     return ticket.tracking_number
 
 
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    monkeypatch.delenv("RASA_TOKEN", raising=False)
+    yield monkeypatch
+
+
 def run(db: str, *args: str, rasa_url: str = "http://127.0.0.1:9") -> int:
-    return main(["--db", db, "tickets", *args],
-                notifier_factory=lambda store: Notifier(store, rasa_url=rasa_url, token=""))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RASA_URL", rasa_url)
+        return main(["--db", db, "tickets", *args])
 
 
 def test_list_and_show(db: str, number: str, capsys) -> None:
@@ -84,16 +106,32 @@ def test_list_and_show(db: str, number: str, capsys) -> None:
 
 
 def test_set_status_records_history_and_pushes_to_the_conversation(
-        db: str, number: str, rasa: FakeRasa, capsys) -> None:
-    assert run(db, "set-status", number, "in_progress", "--note", "checking with bank",
-               "--actor", "agent7", rasa_url=rasa.url) == 0
+    db: str, number: str, rasa: FakeRasa, capsys
+) -> None:
+    assert (
+        run(
+            db,
+            "set-status",
+            number,
+            "in_progress",
+            "--note",
+            "checking with bank",
+            "--actor",
+            "agent7",
+            rasa_url=rasa.url,
+        )
+        == 0
+    )
     assert "user notified" in capsys.readouterr().out
     path, body = rasa.calls[0]
     assert path == "/conversations/user%201%2Fweb/trigger_intent?output_channel=latest"
-    assert body == {"name": EXTERNAL_INTENT, "entities": {"ticket_id": number}}
-    last = TicketStore(db).require(number).history[-1]
-    assert (last.to_status, last.actor, last.note) == (Status.IN_PROGRESS, "agent7",
-                                                       "checking with bank")
+    assert body == {"name": TICKET_UPDATE_INTENT, "entities": {"ticket_id": number}}
+    last = store_on(db).require(number).history[-1]
+    assert (last.to_status, last.actor, last.note) == (
+        TicketStatus.IN_PROGRESS,
+        "agent7",
+        "checking with bank",
+    )
     assert last.notified_at is not None and last.notify_error is None
 
 
@@ -101,15 +139,15 @@ def test_failed_push_keeps_the_status_change(db: str, number: str, capsys) -> No
     # nothing listens on port 9: the push fails, the change stays
     assert run(db, "set-status", number, "resolved") == 5
     assert "could not be notified" in capsys.readouterr().err
-    ticket = TicketStore(db).require(number)
-    assert ticket.status is Status.RESOLVED
+    ticket = store_on(db).require(number)
+    assert ticket.status is TicketStatus.RESOLVED
     assert ticket.history[-1].notified_at is None and ticket.history[-1].notify_error
 
 
 def test_rasa_error_status_is_a_failed_push(db: str, number: str, rasa: FakeRasa) -> None:
     rasa.status = 404
     assert run(db, "set-status", number, "closed", rasa_url=rasa.url) == 5
-    assert TicketStore(db).require(number).history[-1].notify_error == "HTTP 404"
+    assert "HTTP 404" in store_on(db).require(number).history[-1].notify_error
 
 
 def test_no_notify(db: str, number: str, rasa: FakeRasa) -> None:
@@ -131,6 +169,10 @@ def test_clear_errors_and_exit_codes(db: str, number: str, capsys) -> None:
 
 
 def test_module_entry_point(db: str, number: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "gopay_support", "--db", db, "tickets",
-                             "show", "nope"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "gopay_support", "--db", db, "tickets", "show", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 3 and "no ticket with tracking number 'nope'" in result.stderr

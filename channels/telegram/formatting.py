@@ -92,10 +92,7 @@ def _cut_index(text: str, limit: int) -> int:
 
 
 def fits_callback_data(payload: str) -> bool:
-    return (
-        len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA
-        and not payload.startswith(PAYLOAD_KEY_PREFIX)
-    )
+    return len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA and not payload.startswith(PAYLOAD_KEY_PREFIX)
 
 
 async def inline_keyboard(

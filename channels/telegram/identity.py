@@ -19,7 +19,7 @@ def chat_id(sender: str) -> int:
     """Inverse of :func:`sender_id`; raises ``ValueError`` for other channels' ids."""
     if not sender.startswith(_PREFIX):
         raise ValueError("not a Telegram sender id")
-    return int(sender[len(_PREFIX):])
+    return int(sender[len(_PREFIX) :])
 
 
 def bot_id_from_token(token: str) -> int:

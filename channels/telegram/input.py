@@ -22,7 +22,8 @@ from sanic.response import HTTPResponse
 from channels.telegram import identity
 from channels.telegram.logfilter import protect_token
 from channels.telegram.service import Accepted, TelegramService
-from gopay_support.config import Settings, TelegramSettings, settings
+from channels.telegram.settings import TelegramSettings
+from gopay_support.wiring import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,14 @@ class TelegramInput(InputChannel):
     """Webhook ``POST /webhooks/telegram/webhook``; health ``GET /webhooks/telegram/``."""
 
     def __init__(
-        self, app_settings: Settings | None = None, service: TelegramService | None = None
+        self,
+        config: TelegramSettings | None = None,
+        service: TelegramService | None = None,
+        database_url: str | None = None,
     ) -> None:
-        app_settings = app_settings or settings()
-        self.config = app_settings.telegram
+        # Rasa builds channels from credentials.yml: this is the channel's entry point, where
+        # its settings are read from the environment.
+        self.config = config or TelegramSettings.from_env()
         self.disabled_reason = None if service else disabled_reason(self.config)
         self.service: TelegramService | None = None
         if self.disabled_reason:
@@ -62,7 +67,7 @@ class TelegramInput(InputChannel):
             return
         protect_token(self.config.bot_token)
         self.service = service or TelegramService.from_settings(
-            self.config, app_settings.tickets_db_url
+            self.config, database_url or load_settings().database_url
         )
 
     @classmethod
@@ -77,9 +82,7 @@ class TelegramInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         return self.service.output if self.service else None
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("gopay_telegram_webhook", __name__)
         if self.service is not None:
             self.service.on_new_message = on_new_message
@@ -115,13 +118,10 @@ class TelegramInput(InputChannel):
 
     async def _receive(self, request: Request) -> HTTPResponse:
         if self.service is None:
-            return response.json(
-                {"status": "disabled", "reason": self.disabled_reason}, status=503
-            )
+            return response.json({"status": "disabled", "reason": self.disabled_reason}, status=503)
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.config.webhook_secret.encode()):
-            logger.warning("telegram: webhook call with %s secret rejected",
-                           "a wrong" if given else "no")
+            logger.warning("telegram: webhook call with %s secret rejected", "a wrong" if given else "no")
             return response.json({"error": "invalid secret token"}, status=403)
         try:
             payload = json.loads(request.body or b"")

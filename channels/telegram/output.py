@@ -23,9 +23,7 @@ _KEYBOARD_ONLY_TEXT = "⬇️"
 
 
 class TelegramOutput(OutputChannel):
-    def __init__(
-        self, sender: TelegramSender, store_payload: Callable[[str], Awaitable[str]]
-    ) -> None:
+    def __init__(self, sender: TelegramSender, store_payload: Callable[[str], Awaitable[str]]) -> None:
         self._sender = sender
         self._store_payload = store_payload
 
@@ -60,9 +58,7 @@ class TelegramOutput(OutputChannel):
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, str(attachment))
 
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         # Custom payloads are for web widgets; raw JSON must never reach a customer.
         text = json_message.get("text") if isinstance(json_message, dict) else None
         if isinstance(text, str) and text.strip():

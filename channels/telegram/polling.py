@@ -23,8 +23,10 @@ from channels.telegram.input import SECRET_HEADER, disabled_reason
 from channels.telegram.logfilter import protect_token
 from channels.telegram.sender import retry_after_seconds
 from channels.telegram.service import ALLOWED_UPDATES, make_bot
-from gopay_support import logmask
-from gopay_support.config import TelegramSettings, settings
+from channels.telegram.settings import TelegramSettings
+from channels.toolkit.backoff import Backoff, retry_until_done
+from gopay_support.adapters import logmask
+from gopay_support.wiring import load_settings
 
 logger = logging.getLogger("channels.telegram.polling")
 
@@ -49,6 +51,7 @@ class PollingRelay:
         self.webhook = rasa_url.rstrip("/") + WEBHOOK_PATH
         self.poll_timeout = poll_timeout
         self.backoff = backoff
+        self._retry_backoff = Backoff(first=backoff, maximum=MAX_BACKOFF)
         self.bot = make_bot(config, read_timeout=10.0)
         self.offset: int | None = None
         self.stopping = asyncio.Event()
@@ -95,14 +98,17 @@ class PollingRelay:
             logger.warning("telegram polling: 409 conflict (webhook set or another poller)")
             await self._until_done("deleteWebhook", self._delete_webhook)
         except TelegramError as exc:
-            logger.warning("telegram polling: getUpdates failed (%s); retrying in %.0fs",
-                           type(exc).__name__, self.backoff)
+            logger.warning(
+                "telegram polling: getUpdates failed (%s); retrying in %.0fs",
+                type(exc).__name__,
+                self.backoff,
+            )
             await self._sleep(self.backoff)
         return ()
 
     async def _forward(self, client: httpx.AsyncClient, update: Update) -> None:
         """POST one update to Rasa until it is accepted (or rejected for good)."""
-        delay = self.backoff
+        delays = self._retry_backoff.delays()
         body = update.to_json()
         headers = {SECRET_HEADER: self.config.webhook_secret, "Content-Type": "application/json"}
         while not self.stopping.is_set():
@@ -119,28 +125,34 @@ class PollingRelay:
                         "between the Rasa server and this relay"
                     )
                 if reply.status_code == 400:
-                    logger.error("telegram polling: Rasa refused update %s as invalid; skipped",
-                                 update.update_id)
+                    logger.error(
+                        "telegram polling: Rasa refused update %s as invalid; skipped", update.update_id
+                    )
                     return
                 problem = f"Rasa answered {reply.status_code}"
-            logger.warning("telegram polling: update %s not delivered (%s); retrying in %.0fs",
-                           update.update_id, problem, delay)
+            delay = next(delays)
+            logger.warning(
+                "telegram polling: update %s not delivered (%s); retrying in %.0fs",
+                update.update_id,
+                problem,
+                delay,
+            )
             await self._sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF)
 
     async def _until_done(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
-        delay = self.backoff
-        while not self.stopping.is_set():
-            try:
-                await step()
-                return
-            except InvalidToken as exc:
-                raise RelayConfigError("Telegram rejected TELEGRAM_BOT_TOKEN") from exc
-            except TelegramError as exc:
-                logger.warning("telegram polling: %s failed (%s: Telegram unreachable?); "
-                               "retrying in %.0fs", what, type(exc).__name__, delay)
-            await self._sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF)
+        try:
+            await retry_until_done(
+                f"telegram polling: {what} (Telegram unreachable?)",
+                step,
+                self._retry_backoff,
+                retry_on=(TelegramError,),
+                fatal=(InvalidToken,),
+                logger=logger,
+                sleep=self._sleep,
+                give_up=self.stopping.is_set,
+            )
+        except InvalidToken as exc:
+            raise RelayConfigError("Telegram rejected TELEGRAM_BOT_TOKEN") from exc
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake up at once when the relay is stopped."""
@@ -151,13 +163,13 @@ class PollingRelay:
 
 
 async def _main() -> int:
-    app = settings()
-    reason = disabled_reason(app.telegram)
+    config = TelegramSettings.from_env()
+    reason = disabled_reason(config)
     if reason:
         logger.error("telegram polling cannot start: %s (see docs/telegram.md)", reason)
         return 2
-    protect_token(app.telegram.bot_token)
-    relay = PollingRelay(app.telegram, app.rasa_url)
+    protect_token(config.bot_token)
+    relay = PollingRelay(config, load_settings().rasa_url)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, relay.stop)

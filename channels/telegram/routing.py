@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
-from gopay_support import language
+from gopay_support.core import catalogue, language
 
 #: Commands that open a conversation. Rasa gets a plain greeting in the user's Telegram
 #: language, not the ``/greet`` intent shortcut: Rasa's shortcut parsing drops the NLU's
 #: language hint, so an English user would be greeted in the default Chinese.
 GREETING_COMMANDS = frozenset({"start", "help"})
-GREETINGS = {"zh": "你好", "en": "Hello"}
 
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+(.*))?$", re.S)
 
@@ -123,7 +122,9 @@ def _message(message: Message, bot: BotIdentity) -> Decision:
         if target and not _is_us(target, bot):
             return Ignore("command for another bot", chat.id)
         if name in GREETING_COMMANDS and not args:
-            return _turn(message, GREETINGS[language.resolve("", _language_code(message))])
+            return _turn(
+                message, catalogue.text("notice.greeting", language.resolve("", _language_code(message)))
+            )
         if args and args.strip():
             return _turn(message, args.strip())
         return Reply(chat.id, UNKNOWN_COMMAND, _language_code(message))
@@ -163,9 +164,7 @@ def _replies_to_bot(message: Message, bot: BotIdentity) -> bool:
 
 
 def _mentions_bot(message: Message, bot: BotIdentity) -> bool:
-    for entity, value in message.parse_entities(
-        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-    ).items():
+    for entity, value in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
         if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
             return True
         if entity.type == MessageEntity.MENTION and _is_us(value.lstrip("@"), bot):

@@ -23,6 +23,7 @@ from telegram.constants import ChatAction
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from channels.telegram.ratelimit import RateLimiter
+from channels.toolkit.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class RetryPolicy:
     max_retry_after: float = 120.0
 
     def backoff(self, attempt: int) -> float:
-        return min(self.first_backoff * 2 ** (attempt - 1), self.max_backoff)
+        return Backoff(self.first_backoff, self.max_backoff).delay(attempt)
 
 
 def never_reached_telegram(exc: NetworkError) -> bool:
@@ -65,9 +66,7 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 class TelegramSender:
     """Paced, fault-tolerant wrapper around the few Bot API methods the channel uses."""
 
-    def __init__(
-        self, bot: Bot, limiter: RateLimiter, policy: RetryPolicy | None = None
-    ) -> None:
+    def __init__(self, bot: Bot, limiter: RateLimiter, policy: RetryPolicy | None = None) -> None:
         self.bot = bot
         self._limiter = limiter
         self._policy = policy or RetryPolicy()
@@ -142,31 +141,37 @@ class TelegramSender:
                 wait = retry_after_seconds(exc)
                 flood_waits += 1
                 if flood_waits > policy.flood_waits or wait > policy.max_retry_after:
-                    logger.error("telegram %s: flood control (retry_after=%ss), giving up",
-                                 method, wait)
+                    logger.error("telegram %s: flood control (retry_after=%ss), giving up", method, wait)
                     return None
-                logger.warning("telegram %s: 429, waiting %ss before the single resend",
-                               method, wait)
+                logger.warning("telegram %s: 429, waiting %ss before the single resend", method, wait)
                 await asyncio.sleep(wait)
             except NetworkError as exc:
                 failures += 1
                 if not idempotent and not never_reached_telegram(exc):
                     logger.error(
                         "telegram %s: outcome unknown (%s); not resent to avoid a duplicate",
-                        method, type(exc.__cause__ or exc).__name__,
+                        method,
+                        type(exc.__cause__ or exc).__name__,
                     )
                     return None
                 if failures >= max_attempts:
-                    logger.error("telegram %s: failed %d times (%s), giving up",
-                                 method, failures, type(exc.__cause__ or exc).__name__)
+                    logger.error(
+                        "telegram %s: failed %d times (%s), giving up",
+                        method,
+                        failures,
+                        type(exc.__cause__ or exc).__name__,
+                    )
                     return None
                 delay = policy.backoff(failures)
-                logger.warning("telegram %s: network error (%s), retry %d in %.1fs",
-                               method, type(exc.__cause__ or exc).__name__, failures, delay)
+                logger.warning(
+                    "telegram %s: network error (%s), retry %d in %.1fs",
+                    method,
+                    type(exc.__cause__ or exc).__name__,
+                    failures,
+                    delay,
+                )
                 await asyncio.sleep(delay)
             except TelegramError as exc:
                 # Bad request, bot blocked by the user, chat gone: retrying cannot help.
-                logger.error(
-                    "telegram %s: rejected (%s: %s)", method, type(exc).__name__, exc.message
-                )
+                logger.error("telegram %s: rejected (%s: %s)", method, type(exc).__name__, exc.message)
                 return None

@@ -22,13 +22,15 @@ from telegram.request import HTTPXRequest
 
 from channels.telegram import identity
 from channels.telegram.output import TelegramOutput
-from channels.telegram.queues import ChatQueues
 from channels.telegram.ratelimit import RateLimiter
 from channels.telegram.replies import reply_text
 from channels.telegram.routing import BotIdentity, Decision, Ignore, Reply, Turn, decide
 from channels.telegram.sender import RetryPolicy, TelegramSender
+from channels.telegram.settings import TelegramSettings
 from channels.telegram.store import PAYLOAD_KEY_PREFIX, TelegramStore
-from gopay_support.config import TelegramSettings
+from channels.toolkit import conventions
+from channels.toolkit.backoff import Backoff, retry_until_done
+from channels.toolkit.queues import KeyedQueues
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +54,7 @@ def api_base_url(base: str) -> str:
     return base if "{token}" in base or base.endswith("/bot") else f"{base}/bot"
 
 
-def make_bot(
-    settings: TelegramSettings, read_timeout: float = 10.0, connect_timeout: float = 5.0
-) -> Bot:
+def make_bot(settings: TelegramSettings, read_timeout: float = 10.0, connect_timeout: float = 5.0) -> Bot:
     """A Bot on the configured API server; one request object, closed by ``stop``."""
     request = HTTPXRequest(read_timeout=read_timeout, connect_timeout=connect_timeout)
     return Bot(
@@ -79,13 +79,11 @@ class TelegramService:
         self.settings = settings
         self.bot = bot
         self.store = store
-        self.sender = TelegramSender(
-            bot, RateLimiter(settings.chat_interval, settings.global_rate), retry
-        )
+        self.sender = TelegramSender(bot, RateLimiter(settings.chat_interval, settings.global_rate), retry)
         self.output = TelegramOutput(self.sender, store.put_payload)
         self.identity = BotIdentity(identity.bot_id_from_token(settings.bot_token))
         self.on_new_message: OnNewMessage | None = None
-        self.queues: ChatQueues[Update] = ChatQueues(self._process)
+        self.queues: KeyedQueues[Update] = KeyedQueues(self._process)
         self._startup_backoff = startup_backoff
         self._typing_interval = typing_interval
         self._bootstrap: asyncio.Task[None] | None = None
@@ -154,16 +152,14 @@ class TelegramService:
             output_channel=self.output,
             sender_id=identity.sender_id(turn.chat_id),
             input_channel=identity.CHANNEL_NAME,
-            metadata={
-                # The NLU's language fallback when the text has no language signal (emoji,
-                # "/start"): gopay_support.nlu.entities.LanguageExtractor reads "language".
-                "language": turn.language_code,
-                "telegram": {
-                    "chat_type": turn.chat_type,
-                    "update_id": update_id,
-                    "language_code": turn.language_code,
-                },
-            },
+            # The client's language hint counts when the text has none (emoji, "/start").
+            metadata=conventions.metadata(
+                identity.CHANNEL_NAME,
+                turn.language_code,
+                chat_type=turn.chat_type,
+                update_id=update_id,
+                language_code=turn.language_code,
+            ),
         )
         # The first "typing…" goes out before Rasa starts, so it can never arrive after the
         # answer and linger; slow turns get it refreshed in the background.
@@ -220,20 +216,19 @@ class TelegramService:
         return True
 
     async def _retry_until_done(self, what: str, step: Callable[[], Awaitable[bool]]) -> bool:
-        delay = self._startup_backoff
-        while True:
-            try:
-                return await step()
-            except InvalidToken:
-                logger.error("telegram: %s rejected the bot token; check TELEGRAM_BOT_TOKEN", what)
-                return False
-            except TelegramError as exc:
-                logger.warning(
-                    "telegram: %s failed (%s: Telegram unreachable?); retrying in %.0fs",
-                    what, type(exc).__name__, delay,
-                )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60.0)
+        try:
+            done = await retry_until_done(
+                f"telegram: {what} (Telegram unreachable?)",
+                step,
+                Backoff(first=self._startup_backoff, maximum=60.0),
+                retry_on=(TelegramError,),
+                fatal=(InvalidToken,),
+                logger=logger,
+            )
+        except InvalidToken:
+            logger.error("telegram: %s rejected the bot token; check TELEGRAM_BOT_TOKEN", what)
+            return False
+        return bool(done)
 
     async def stop(self, timeout: float = 10.0) -> None:
         if self._bootstrap is not None:

@@ -2,13 +2,12 @@
 
 Telegram re-sends an update when our answer was late or lost, and a restart must not make
 the bot answer it twice, so processed ``update_id``s live in the app database
-(``settings().tickets_db_url``) rather than in memory. Button payloads longer than the 64
+(``TICKETS_DB_URL``) rather than in memory. Button payloads longer than the 64
 bytes Telegram allows as ``callback_data`` are stored there too, so a button pressed after
 a restart still works.
 
-The schema is owned by the app database's Alembic chain
-(``gopay_support/tickets/migrations``, revision ``0002_telegram``); the tables below only
-describe it for queries. The async methods run the blocking SQLAlchemy calls in
+The tables are part of the app database's one schema (:mod:`gopay_support.adapters.db.schema`,
+Alembic revision ``0002_telegram``). The async methods run the blocking SQLAlchemy calls in
 :func:`asyncio.to_thread`, so the webhook handler never stalls the Sanic event loop.
 """
 
@@ -21,43 +20,17 @@ import logging
 import threading
 from base64 import urlsafe_b64encode
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from gopay_support.db import engine_for, upgrade
+from gopay_support.adapters.db.database import engine_for, upgrade
+from gopay_support.adapters.db.schema import TelegramCallbackPayloadRow, TelegramProcessedUpdateRow
 
 logger = logging.getLogger(__name__)
 
-metadata = MetaData()
-
-processed_updates = Table(
-    "telegram_processed_updates",
-    metadata,
-    # update_id is unique per bot only; the bot id is the numeric part of the token.
-    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("received_at", DateTime, nullable=False, index=True),
-)
-
-callback_payloads = Table(
-    "telegram_callback_payloads",
-    metadata,
-    Column("key", String(32), primary_key=True),
-    Column("payload", Text, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-)
+processed_updates = TelegramProcessedUpdateRow.__table__
+callback_payloads = TelegramCallbackPayloadRow.__table__
 
 #: Telegram keeps undelivered updates for 24 hours; a week of ids is a generous margin.
 UPDATE_RETENTION = dt.timedelta(days=7)
@@ -124,9 +97,7 @@ class TelegramStore:
     def prune_sync(self, older_than: dt.timedelta = UPDATE_RETENTION) -> int:
         cutoff = _utcnow() - older_than
         with self._engine.begin() as conn:
-            result = conn.execute(
-                delete(processed_updates).where(processed_updates.c.received_at < cutoff)
-            )
+            result = conn.execute(delete(processed_updates).where(processed_updates.c.received_at < cutoff))
         return result.rowcount or 0
 
     # --- callback payloads ---------------------------------------------------------------
@@ -135,11 +106,7 @@ class TelegramStore:
         self.create_tables()
         try:
             with self._engine.begin() as conn:
-                conn.execute(
-                    insert(callback_payloads).values(
-                        key=key, payload=payload, created_at=_utcnow()
-                    )
-                )
+                conn.execute(insert(callback_payloads).values(key=key, payload=payload, created_at=_utcnow()))
         except IntegrityError:
             pass  # same payload stored earlier under the same key
         return key

@@ -22,13 +22,13 @@ from sanic import Blueprint
 from socketio import AsyncServer
 from socketio import exceptions as sio_exceptions
 
+from channels.toolkit import conventions
 from channels.webchat import identity, static
 from channels.webchat.dedup import valid_client_id
 from channels.webchat.gate import MessageGate, Verdict
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
-from gopay_support import language
-from gopay_support.config import WebChatSettings, settings
+from channels.webchat.settings import WebChatSettings
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class WebChatInput(SocketIOInput):
 
     def __init__(self, *args: Any, webchat: WebChatSettings | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.limits = webchat or settings().webchat
+        self.limits = webchat or WebChatSettings.from_env()
         self.gate = MessageGate.from_settings(self.limits)
         self.origins = OriginPolicy(self.limits.allowed_origins)
 
@@ -133,7 +133,7 @@ class WebChatInput(SocketIOInput):
         else:
             logger.info("Web chat message %s: %s", verdict.value, client_id or "(no id)")
             notice = refusal_text(
-                verdict, text, metadata.get("language"), length=len(text), limit=self.gate.max_chars
+                verdict, text, metadata.get(conventions.LANGUAGE), length=len(text), limit=self.gate.max_chars
             )
             if notice:
                 reply = {"text": notice, "notice": verdict.value}
@@ -143,8 +143,8 @@ class WebChatInput(SocketIOInput):
     def _metadata(self, data: dict[str, Any]) -> dict[str, Any]:
         """Only the widget's interface language passes; other client metadata is untrusted."""
         raw = data.get(self.metadata_key)
-        ui_language = language.normalize(raw.get("language")) if isinstance(raw, dict) else None
-        return {"language": ui_language} if ui_language else {}
+        hint = raw.get(conventions.LANGUAGE) if isinstance(raw, dict) else None
+        return conventions.metadata(self.name(), hint if isinstance(hint, str) else None)
 
     @property
     def _sio(self) -> AsyncServer:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from enum import Enum
 
 from channels.webchat.dedup import RecentIds
-from channels.webchat.limits import SlidingWindowLimiter
-from gopay_support.config import WebChatSettings
+from channels.webchat.settings import WebChatSettings
+from gopay_support.core.ratelimit import SlidingWindowLimiter
 
 
 class Verdict(str, Enum):

@@ -35,7 +35,7 @@ class OriginPolicy:
             return True
         # Same origin: the demo page served by this very server, on whatever port it runs.
         parts = urlsplit(origin)
-        return parts.scheme in ("http", "https") and bool(host) and parts.netloc == host.lower()
+        return parts.scheme in ("http", "https") and bool(host) and parts.netloc == (host or "").lower()
 
 
 def _normalise(origin: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import texts
+from support.replies import texts
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +55,10 @@ def test_every_faq_topic_is_answered_in_the_language_of_the_question(bot, sender
 
 
 def test_contact_details_come_from_configuration(start_stack, sender):
-    stack = start_stack(env={"GOPAY_SUPPORT_PHONE": "+00 TEST 0000", "GOPAY_SUPPORT_EMAIL":
-                             "help@test.invalid"}, name="contacts")
+    stack = start_stack(
+        env={"GOPAY_SUPPORT_PHONE": "+00 TEST 0000", "GOPAY_SUPPORT_EMAIL": "help@test.invalid"},
+        name="contacts",
+    )
     reply = texts(stack.send(sender, "how can i reach customer support"))
     assert "+00 TEST 0000" in reply
     reply = texts(stack.send(sender, "客服邮箱是多少"))
@@ -110,10 +112,20 @@ def test_low_confidence_clarifies_then_helps(bot, sender):
     assert "my top-up failed" in second  # the seed 5.2 hint on describing problems clearly
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "😀😀😀", "x" * 5000, "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-    "充值 failed 了 ??? 123", "\u200b\u200b", "ＧＯＰＡＹ？！",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "x" * 5000,
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "充值 failed 了 ??? 123",
+        "\u200b\u200b",
+        "ＧＯＰＡＹ？！",
+    ],
+)
 def test_bad_input_gets_a_reply_not_an_error(bot, sender, text):
     replies = bot.send(sender, text)
     assert replies, f"no reply to {text[:20]!r}"
@@ -126,8 +138,12 @@ def test_script_tags_are_not_answered_as_an_faq(bot, sender):
 
 
 def test_malformed_json_is_a_clear_400(bot):
-    response = requests.post(f"{bot.config.rasa_url}/webhooks/rest/webhook", data="{bad json",
-                             headers={"Content-Type": "application/json"}, timeout=10)
+    response = requests.post(
+        f"{bot.config.rasa_url}/webhooks/rest/webhook",
+        data="{bad json",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
     assert response.status_code == 400
     assert "Traceback" not in response.text
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 import requests
-from browser import ARGS, executable
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from telegram_fake import FakeTelegram, load_update
-from telegram_fake.harness import SECRET
+from support.browser import ARGS, executable
+from support.telegram_fake import FakeTelegram, load_update
+from support.telegram_fake.harness import SECRET
 
 from console.passwords import hash_password
-from gopay_support.config import PROJECT_ROOT
-from gopay_support.stack import Stack
+from devtools.stack import Stack
+from gopay_support.wiring import PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -35,19 +35,21 @@ _VISIBLE_TEXT = """node => [...node.childNodes]
     .join("")"""
 
 
-
 @pytest.fixture(scope="module")
 def stack(start_stack: Any, fake: FakeTelegram) -> Stack:
     agents = ",".join(f"{n}:{hash_password(p)}" for n, p in PASSWORDS.items())
-    return start_stack(name="handoff", env={
-        "GOPAY_AGENTS": agents,
-        "GOPAY_SUPPORT_PHONE": "400-820-0000",
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_MODE": "polling",  # no setWebhook; updates are POSTed to the webhook here
-        "TELEGRAM_CHAT_INTERVAL": "0",
-    })
+    return start_stack(
+        name="handoff",
+        env={
+            "GOPAY_AGENTS": agents,
+            "GOPAY_SUPPORT_PHONE": "400-820-0000",
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TELEGRAM_MODE": "polling",  # no setWebhook; updates are POSTed to the webhook here
+            "TELEGRAM_CHAT_INTERVAL": "0",
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +80,9 @@ class ApiAgent:
     def __init__(self, stack: Stack, name: str) -> None:
         self.url = stack.config.console_url
         self.http = requests.Session()
-        reply = self.http.post(f"{self.url}/api/login",
-                               json={"agent": name, "password": PASSWORDS[name]}, timeout=10)
+        reply = self.http.post(
+            f"{self.url}/api/login", json={"agent": name, "password": PASSWORDS[name]}, timeout=10
+        )
         reply.raise_for_status()
         self.csrf = reply.json()["csrf_token"]
 
@@ -89,12 +92,19 @@ class ApiAgent:
         return reply.json()
 
     def post(self, path: str, body: dict | None = None) -> requests.Response:
-        return self.http.post(self.url + path, json=body or {},
-                              headers={"X-CSRF-Token": self.csrf}, timeout=30)
+        return self.http.post(
+            self.url + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}, timeout=30
+        )
 
     def waiting(self, channel: str) -> dict[str, Any] | None:
-        return next((item for item in self.get("/api/queue")["queue"]
-                     if item["channel"] == channel and item["status"] == "waiting"), None)
+        return next(
+            (
+                item
+                for item in self.get("/api/queue")["queue"]
+                if item["channel"] == channel and item["status"] == "waiting"
+            ),
+            None,
+        )
 
 
 def shot(page: Page, name: str) -> None:
@@ -108,15 +118,15 @@ def bot_texts(widget: Page) -> list[str]:
 
 
 def wait_bot_text(widget: Page, pattern: str) -> None:
-    expect(widget.locator(".gc-bot .gc-bubble", has_text=re.compile(pattern)).last) \
-        .to_be_visible(timeout=TURN_MS)
+    expect(widget.locator(".gc-bot .gc-bubble", has_text=re.compile(pattern)).last).to_be_visible(
+        timeout=TURN_MS
+    )
 
 
 def say(widget: Page, text: str) -> None:
     widget.locator("#gc-input").fill(text)
     widget.locator("#gc-input").press("Enter")
-    expect(widget.locator(".gc-user").last.locator(".gc-status-sent")).to_be_visible(
-        timeout=TURN_MS)
+    expect(widget.locator(".gc-user").last.locator(".gc-status-sent")).to_be_visible(timeout=TURN_MS)
 
 
 def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_context):
@@ -125,8 +135,7 @@ def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_co
     user_context = new_context(locale="zh-CN")
     widget = user_context.new_page()
     widget.goto(f"{stack.config.rasa_url}/webchat/")
-    expect(widget.locator("#gopay-chat")).to_have_attribute("data-state", "online",
-                                                             timeout=30_000)
+    expect(widget.locator("#gopay-chat")).to_have_attribute("data-state", "online", timeout=30_000)
     say(widget, "我要转人工客服")
     wait_bot_text(widget, "排在第 1 位")
     queued = "\n".join(bot_texts(widget))
@@ -206,14 +215,17 @@ def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_co
 
 
 def post_update(stack: Stack, update: dict[str, Any]) -> None:
-    reply = requests.post(f"{stack.config.rasa_url}/webhooks/telegram/webhook", json=update,
-                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=10)
+    reply = requests.post(
+        f"{stack.config.rasa_url}/webhooks/telegram/webhook",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        timeout=10,
+    )
     assert reply.json() == {"status": "queued"}
 
 
 def telegram_text(chat: int, text: str) -> dict[str, Any]:
-    return load_update("private_text_zh", update_id=700000000 + next(_ids), chat_id=chat,
-                       text=text)
+    return load_update("private_text_zh", update_id=700000000 + next(_ids), chat_id=chat, text=text)
 
 
 def test_telegram_user_is_served_by_an_agent_and_rates_it(stack: Stack, fake: FakeTelegram):
@@ -229,20 +241,23 @@ def test_telegram_user_is_served_by_an_agent_and_rates_it(stack: Stack, fake: Fa
     before = len(fake.sent_messages(chat))
     for text in ("您好，我是客服 Alice。", "请问遇到了什么问题？"):
         assert alice.post(base + "/reply", {"text": text}).status_code == 200
-    sent = fake.wait_for(lambda: fake.sent_messages(chat)[before:]
-                         if len(fake.sent_messages(chat)) >= before + 2 else None, timeout=20)
+    sent = fake.wait_for(
+        lambda: fake.sent_messages(chat)[before:] if len(fake.sent_messages(chat)) >= before + 2 else None,
+        timeout=20,
+    )
     assert [m["text"] for m in sent] == ["您好，我是客服 Alice。", "请问遇到了什么问题？"]
 
     post_update(stack, telegram_text(chat, "我的邮箱 li.lei@example.com 收不到验证码"))
+
     def user_said() -> Any:
         return [t for t in alice.get(base)["transcript"] if "验证码" in t["text"]]
+
     [said] = fake.wait_for(user_said, timeout=20)
     assert "li.lei@example.com" not in said["text"] and said["role"] == "user"
     assert len(fake.sent_messages(chat)) == before + 2, "the bot stays quiet while paused"
 
     assert alice.post(base + "/resolve", {"resolution": "已重新发送验证码"}).status_code == 200
-    csat = fake.wait_for(lambda: [m for m in fake.sent_messages(chat) if "打分" in m["text"]],
-                         timeout=30)[-1]
+    csat = fake.wait_for(lambda: [m for m in fake.sent_messages(chat) if "打分" in m["text"]], timeout=30)[-1]
     keyboard = [b for row in csat["reply_markup"]["inline_keyboard"] for b in row]
     assert [b["text"] for b in keyboard] == ["1", "2", "3", "4", "5"]
     press = load_update("callback_query", update_id=700000000 + next(_ids), chat_id=chat)
@@ -250,11 +265,9 @@ def test_telegram_user_is_served_by_an_agent_and_rates_it(stack: Stack, fake: Fa
     press["callback_query"]["message"]["message_id"] = csat["message_id"]
     press["callback_query"]["id"] = f"cbq-{chat}"
     post_update(stack, press)
-    fake.wait_for(lambda: any("感谢您的评价" in m["text"] for m in fake.sent_messages(chat)),
-                  timeout=30)
+    fake.wait_for(lambda: any("感谢您的评价" in m["text"] for m in fake.sent_messages(chat)), timeout=30)
     post_update(stack, telegram_text(chat, "充值失败了怎么办"))
-    fake.wait_for(lambda: any("充值失败通常" in m["text"] for m in fake.sent_messages(chat)),
-                  timeout=30)
+    fake.wait_for(lambda: any("充值失败通常" in m["text"] for m in fake.sent_messages(chat)), timeout=30)
     detail = alice.get(base)
     assert detail["csat_rating"] == 4 and detail["status"] == "resolved"
     assert detail["ticket"]["status"] == "resolved"

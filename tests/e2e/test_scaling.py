@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 import redis
 import requests
-from conftest import texts
+from support.replies import texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -30,7 +30,8 @@ def scale_database() -> str:
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     yield name
     admin.cursor().execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+    )
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.close()
 
@@ -39,10 +40,14 @@ def scale_database() -> str:
 def two_servers(start_stack, scale_database):
     prefix = f"gopaytest{uuid.uuid4().hex[:8]}"  # Rasa accepts only alphanumeric prefixes
     env = {
-        "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": scale_database, "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": scale_database,
+        "TRACKER_DB_USER": "postgres",
         "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
         "REDIS_KEY_PREFIX": prefix,
         "TICKETS_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{scale_database}",
     }

@@ -18,16 +18,15 @@ from typing import Any
 
 import pytest
 import requests
-from telegram_fake import FakeTelegram, load_update
-from telegram_fake.harness import SECRET
+from support.telegram_fake import FakeTelegram, load_update
+from support.telegram_fake.harness import SECRET
 
-from gopay_support.stack import Stack
+from devtools.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
 WEBHOOK_URL = "https://support.example.test/webhooks/telegram/webhook"
 _ids = itertools.count(1)
-
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +53,13 @@ def fresh(fixture: str, **overrides: Any) -> tuple[dict[str, Any], int]:
 
 def post(stack: Stack, update: dict[str, Any], secret: str | None = SECRET) -> requests.Response:
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-    return requests.post(f"{stack.config.rasa_url}/webhooks/telegram/webhook", json=update,
-                         headers=headers, timeout=10)
+    return requests.post(
+        f"{stack.config.rasa_url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=10
+    )
 
 
 def user_turns(stack: Stack, chat: int) -> list[str]:
-    reply = requests.get(f"{stack.config.rasa_url}/conversations/telegram:{chat}/tracker",
-                         timeout=10)
+    reply = requests.get(f"{stack.config.rasa_url}/conversations/telegram:{chat}/tracker", timeout=10)
     reply.raise_for_status()
     return [e.get("text") for e in reply.json().get("events", []) if e.get("event") == "user"]
 
@@ -140,9 +139,7 @@ def test_missing_or_wrong_secret_gets_403_and_no_processing(
     assert user_turns(stack, chat) == []
 
 
-def test_same_update_twice_gives_one_reply_even_after_a_rasa_restart(
-    stack: Stack, fake: FakeTelegram
-):
+def test_same_update_twice_gives_one_reply_even_after_a_rasa_restart(stack: Stack, fake: FakeTelegram):
     update, chat = fresh("private_text_en")
     assert post(stack, update).json() == {"status": "queued"}
     assert post(stack, update).json() == {"status": "duplicate"}
@@ -175,13 +172,10 @@ def test_sticker_gets_the_polite_reply(stack: Stack, fake: FakeTelegram):
     assert reply["text"].startswith("抱歉，我目前只能阅读文字消息")
 
 
-def test_group_message_not_addressed_is_ignored_but_a_mention_is_answered(
-    stack: Stack, fake: FakeTelegram
-):
+def test_group_message_not_addressed_is_ignored_but_a_mention_is_answered(stack: Stack, fake: FakeTelegram):
     quiet, group = fresh("group_not_addressed")
     assert post(stack, quiet).status_code == 200
-    addressed = load_update("group_addressed", update_id=quiet["update_id"] + 100000,
-                            chat_id=group)
+    addressed = load_update("group_addressed", update_id=quiet["update_id"] + 100000, chat_id=group)
     post(stack, addressed)
     [answer] = fake.wait_for(lambda: fake.sent_messages(group), timeout=60)
     assert "充值失败" in answer["text"]
@@ -189,14 +183,15 @@ def test_group_message_not_addressed_is_ignored_but_a_mention_is_answered(
     assert user_turns(stack, group) == ["充值失败了怎么办"]
 
 
-def test_polling_mode_answers_a_message_queued_in_the_fake_server(
-    stack: Stack, fake: FakeTelegram
-):
+def test_polling_mode_answers_a_message_queued_in_the_fake_server(stack: Stack, fake: FakeTelegram):
     env = stack.environment()
     env["TELEGRAM_MODE"] = "polling"
     relay = subprocess.Popen(
-        [sys.executable, "-m", "channels.telegram.polling"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "channels.telegram.polling"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         update, chat = fresh("private_text_en")

@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import texts
+from support.replies import texts
 
-from gopay_support import tracking
-from gopay_support.stack import Stack
-from gopay_support.tickets import ContactKind, Status, Ticket, TicketStore
+from devtools.stack import Stack
+from gopay_support.adapters.db import Database, TicketStore
+from gopay_support.core import tracking
+from gopay_support.core.contact import ContactKind
+from gopay_support.core.tickets.model import Ticket, TicketStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +62,7 @@ def new_sender() -> str:
 
 
 def store_of(stack: Stack) -> TicketStore:
-    return TicketStore(stack.environment()["TICKETS_DB_URL"])
+    return TicketStore(Database(stack.environment()["TICKETS_DB_URL"]))
 
 
 def tickets_of(stack: Stack, sender: str) -> list[Ticket]:
@@ -158,8 +160,9 @@ def fill_to_confirmation(bot: Stack, sender: str, lang: str) -> list[dict]:
 def submit(bot: Stack, sender: str, lang: str, text: str | None = None) -> str:
     replies = bot.send(sender, text or SCRIPT[lang]["submit"])
     assert said(replies, "utter_ticket_created", lang)
-    assert (said(replies, "utter_ticket_next_steps_staffed", lang)
-            or said(replies, "utter_ticket_next_steps_off_hours", lang))
+    assert said(replies, "utter_ticket_next_steps_staffed", lang) or said(
+        replies, "utter_ticket_next_steps_off_hours", lang
+    )
     numbers = NUMBER_RE.findall(texts(replies))
     assert len(set(numbers)) == 1, texts(replies)
     return numbers[0]
@@ -193,8 +196,8 @@ def test_file_a_ticket_start_to_finish(bot: Stack, sender: str, lang: str) -> No
     assert stored.transaction_id == "TX20261124001"
     assert stored.problem_time == s["time"]
     assert (stored.language, stored.channel, stored.sender_id) == (lang, "rest", sender)
-    assert stored.status is Status.OPEN
-    assert [h.to_status for h in stored.history] == [Status.OPEN]
+    assert stored.status is TicketStatus.OPEN
+    assert [h.to_status for h in stored.history] == [TicketStatus.OPEN]
 
 
 def test_category_is_prefilled_from_the_faq_just_asked(bot: Stack, sender: str) -> None:
@@ -233,8 +236,7 @@ def test_correct_a_field_at_the_confirmation(bot: Stack, sender: str, lang: str)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_correct_an_earlier_field_in_the_middle_of_the_form(bot: Stack, sender: str,
-                                                          lang: str) -> None:
+def test_correct_an_earlier_field_in_the_middle_of_the_form(bot: Stack, sender: str, lang: str) -> None:
     s = SCRIPT[lang]
     bot.send(sender, s["open"])
     bot.send(sender, s["category"])
@@ -313,8 +315,11 @@ def test_invalid_contact_three_times(bot: Stack, sender: str, lang: str) -> None
 def test_status_as_the_owner(bot: Stack, sender: str, lang: str) -> None:
     s = SCRIPT[lang]
     number = file_ticket(bot, sender, lang)
-    for text in (s["status"].format(number=number), s["status"].format(number=number.lower()),
-                 s["status_no_number"]):
+    for text in (
+        s["status"].format(number=number),
+        s["status"].format(number=number.lower()),
+        s["status_no_number"],
+    ):
         replies = bot.send(sender, text)
         assert said(replies, "utter_ticket_status_open", lang), text
         assert number in texts(replies)
@@ -338,8 +343,7 @@ def test_status_from_another_sender(bot: Stack, sender: str, lang: str) -> None:
 
     # a third conversation guessing: locked after 3 wrong tries
     guesser = new_sender()
-    assert said(bot.send(guesser, s["status"].format(number=number)),
-                "utter_ask_ticket_verification", lang)
+    assert said(bot.send(guesser, s["status"].format(number=number)), "utter_ask_ticket_verification", lang)
     for guess in ("1111", "2222"):
         replies = bot.send(guesser, guess)
         assert said(replies, "utter_ticket_verification_failed", lang)
@@ -352,8 +356,7 @@ def test_status_from_another_sender(bot: Stack, sender: str, lang: str) -> None:
     assert said(replies, "utter_ticket_locked", lang)
     assert not said(replies, "utter_ask_ticket_verification", lang)
     # the owner is never locked out
-    assert said(bot.send(sender, s["status"].format(number=number)),
-                "utter_ticket_status_open", lang)
+    assert said(bot.send(sender, s["status"].format(number=number)), "utter_ticket_status_open", lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -376,8 +379,11 @@ def test_unknown_number_answers_like_someone_elses(bot: Stack, lang: str) -> Non
 
     def conversation(number: str) -> list[str]:
         who = new_sender()
-        turns = [bot.send(who, s["status"].format(number=number)), bot.send(who, "0000"),
-                 bot.send(who, s["cancel"])]
+        turns = [
+            bot.send(who, s["status"].format(number=number)),
+            bot.send(who, "0000"),
+            bot.send(who, s["cancel"]),
+        ]
         return [texts(t).replace(number, "GP-XXXXXXXX") for t in turns]
 
     assert conversation(unknown) == conversation(real)
@@ -387,8 +393,7 @@ def test_unknown_number_answers_like_someone_elses(bot: Stack, lang: str) -> Non
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_restart_the_action_server_between_two_form_steps(bot: Stack, sender: str,
-                                                         lang: str) -> None:
+def test_restart_the_action_server_between_two_form_steps(bot: Stack, sender: str, lang: str) -> None:
     s = SCRIPT[lang]
     bot.send(sender, s["open"])
     bot.send(sender, s["category"])
@@ -405,14 +410,18 @@ def test_restart_the_action_server_between_two_form_steps(bot: Stack, sender: st
 
 
 def cli(bot: Stack, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gopay_support", "tickets", *args],
-                          env=bot.environment(), cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gopay_support", "tickets", *args],
+        env=bot.environment(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def bot_texts(stack: Stack, sender: str) -> list[str]:
-    return [e.get("text") or "" for e in tracker_of(stack, sender)["events"]
-            if e["event"] == "bot"]
+    return [e.get("text") or "" for e in tracker_of(stack, sender)["events"] if e["event"] == "bot"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -429,11 +438,10 @@ def test_status_change_reaches_the_conversation(bot: Stack, sender: str, lang: s
     assert len(pushed) == 1
     assert is_response(pushed[0], "utter_ticket_update_in_progress", lang) and number in pushed[0]
     stored = ticket(bot, number)
-    assert stored.status is Status.IN_PROGRESS
+    assert stored.status is TicketStatus.IN_PROGRESS
     assert stored.history[-1].notified_at is not None and stored.history[-1].note == "checking the bank"
     # the conversation goes on, and the lookup shows the new status
-    assert said(bot.send(sender, s["status"].format(number=number)),
-                "utter_ticket_status_in_progress", lang)
+    assert said(bot.send(sender, s["status"].format(number=number)), "utter_ticket_status_in_progress", lang)
 
     # a change that is not allowed, and an unknown number: clear errors, nothing pushed
     assert cli(bot, "set-status", number, "open").returncode == 4
@@ -454,16 +462,23 @@ def test_status_change_is_pushed_to_a_socketio_conversation(bot: Stack) -> None:
         client = socketio.AsyncClient(reconnection=False)
         client.on("bot_uttered", received.append)
         client.on("session_confirm", confirmed.set_result)
-        await client.connect(bot.config.rasa_url, transports=["polling"],
-                             headers={"Origin": bot.config.rasa_url})
+        await client.connect(
+            bot.config.rasa_url, transports=["polling"], headers={"Origin": bot.config.rasa_url}
+        )
         session = secrets.token_hex(16)
         await client.emit("session_request", {"session_id": session})
         conversation = await asyncio.wait_for(confirmed, 10)
         try:
-            for text in ("我要提交工单", "充值", SCRIPT["zh"]["description"], "13812345678",
-                         button("skip"), button("skip"), button("submit")):
-                await client.call("user_uttered", {"message": text, "session_id": session},
-                                  timeout=30)
+            for text in (
+                "我要提交工单",
+                "充值",
+                SCRIPT["zh"]["description"],
+                "13812345678",
+                button("skip"),
+                button("skip"),
+                button("submit"),
+            ):
+                await client.call("user_uttered", {"message": text, "session_id": session}, timeout=30)
             number = NUMBER_RE.findall("\n".join(m.get("text", "") for m in received))[0]
             before = len(received)
             done = await asyncio.to_thread(cli, bot, "set-status", number, "resolved")
@@ -481,7 +496,7 @@ def test_status_change_is_pushed_to_a_socketio_conversation(bot: Stack) -> None:
     assert len(pushed) == 1 and number in pushed[0]
     assert is_response(pushed[0], "utter_ticket_update_resolved", "zh")
     stored = ticket(bot, number)
-    assert stored.channel == "webchat" and stored.status is Status.RESOLVED
+    assert stored.channel == "webchat" and stored.status is TicketStatus.RESOLVED
 
 
 def test_status_change_while_the_form_is_open_keeps_the_form(bot: Stack, sender: str) -> None:
@@ -498,10 +513,16 @@ def test_the_same_submit_delivered_twice_creates_one_ticket(bot: Stack, sender: 
     fill_to_confirmation(bot, sender, "zh")
     state = tracker_of(bot, sender)
     state["slots"]["ticket_confirmed"] = "yes"  # what the form's last step sets
-    domain = requests.get(f"{bot.config.rasa_url}/domain",
-                          headers={"Accept": "application/json"}, timeout=30).json()
-    call = {"next_action": "action_submit_ticket", "sender_id": sender, "tracker": state,
-            "domain": domain, "version": "3.6.21"}
+    domain = requests.get(
+        f"{bot.config.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30
+    ).json()
+    call = {
+        "next_action": "action_submit_ticket",
+        "sender_id": sender,
+        "tracker": state,
+        "domain": domain,
+        "version": "3.6.21",
+    }
     numbers = []
     for _ in range(2):  # Rasa retrying after a timeout sends exactly the same call
         reply = requests.post(f"{bot.config.action_url}/webhook", json=call, timeout=30)
@@ -517,19 +538,36 @@ def test_the_same_submit_delivered_twice_creates_one_ticket(bot: Stack, sender: 
 SECRET_TEXT = "我的手机号 13900001111 邮箱 secret.user@example.com"
 
 
-@pytest.mark.parametrize("body", [
-    # the tracker is not an object
-    json.dumps({"next_action": "action_submit_ticket", "tracker": SECRET_TEXT}),
-    # events of the wrong shape
-    json.dumps({"next_action": "validate_ticket_form", "sender_id": "x",
-                "tracker": {"sender_id": "x", "slots": {}, "events": SECRET_TEXT,
-                            "latest_message": {"text": SECRET_TEXT}}}),
-    # not JSON at all
-    "{" + SECRET_TEXT,
-], ids=["tracker-not-an-object", "events-not-a-list", "not-json"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the tracker is not an object
+        json.dumps({"next_action": "action_submit_ticket", "tracker": SECRET_TEXT}),
+        # events of the wrong shape
+        json.dumps(
+            {
+                "next_action": "validate_ticket_form",
+                "sender_id": "x",
+                "tracker": {
+                    "sender_id": "x",
+                    "slots": {},
+                    "events": SECRET_TEXT,
+                    "latest_message": {"text": SECRET_TEXT},
+                },
+            }
+        ),
+        # not JSON at all
+        "{" + SECRET_TEXT,
+    ],
+    ids=["tracker-not-an-object", "events-not-a-list", "not-json"],
+)
 def test_action_server_error_body_leaks_no_tracker_or_user_text(bot: Stack, body: str) -> None:
-    reply = requests.post(f"{bot.config.action_url}/webhook", data=body.encode(),
-                          headers={"Content-Type": "application/json"}, timeout=30)
+    reply = requests.post(
+        f"{bot.config.action_url}/webhook",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert reply.status_code >= 400
     assert set(reply.json()) <= {"error", "error_id", "action_name"}
     for fragment in ("13900001111", "secret.user", "我的手机号", "tracker", "events"):
@@ -550,8 +588,16 @@ def test_logs_hold_no_unmasked_phone_or_email(bot: Stack, sender: str) -> None:
     number = submit(bot, sender, "zh", button("submit"))
     assert ticket(bot, number).contact == phone
     bot.send(new_sender(), f"查一下 {number} 的进度")
-    values = [phone, email, card, "13812345678", "li.ming@example.com", "6281234567890",
-              "13900001111", "secret.user@example.com"]
+    values = [
+        phone,
+        email,
+        card,
+        "13812345678",
+        "li.ming@example.com",
+        "6281234567890",
+        "13900001111",
+        "secret.user@example.com",
+    ]
     for process in ("actions", "rasa"):
         log = bot.log_path(process).read_text(encoding="utf-8", errors="replace")
         assert log, f"empty {process} log"

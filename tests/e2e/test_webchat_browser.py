@@ -21,8 +21,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
-from gopay_support.config import PROJECT_ROOT
-from gopay_support.stack import Stack, free_port
+from devtools.stack import Stack, free_port
+from gopay_support.wiring import PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -1,0 +1,73 @@
+"""``make run``: start the action server, the Rasa server and the agent console, print where
+to talk to the bot and where agents log in, stop everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+
+from console.settings import ConsoleSettings
+from devtools.dev_agent import dev_agent_env
+from devtools.stack import DEFAULT_MODEL, Stack, StackConfig
+from gopay_support.wiring import PROJECT_ROOT, load_settings
+
+
+def main() -> int:
+    if not DEFAULT_MODEL.exists():
+        print(f"No trained model at {DEFAULT_MODEL}; run `make train` first.", file=sys.stderr)
+        return 1
+    cfg = load_settings()
+    agent_env, agent_notice = dev_agent_env()
+    stack = Stack(
+        StackConfig(
+            run_dir=PROJECT_ROOT / "var" / "run",
+            action_port=cfg.action_server_port,
+            console_port=ConsoleSettings.from_env().port,
+            env=agent_env,
+        )
+    )
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGHUP, request_stop)
+    print("Starting the action server, the Rasa server and the agent console (about 20 s)...", flush=True)
+    try:
+        stack.start()
+        rasa = stack.config.rasa_url
+        print(
+            f"""
+Gopay support assistant is running.
+  Web chat:        {rasa}/webchat/
+  REST channel:    curl -s -XPOST {rasa}/webhooks/rest/webhook \\
+                     -H 'Content-Type: application/json' \\
+                     -d '{{"sender": "me", "message": "充值失败了怎么办"}}'
+  NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
+  Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
+                   {agent_notice}
+  Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; see its log.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        # Stop first: the terminal (or a pipe such as `| tee`) may already be gone.
+        stack.stop()
+        with contextlib.suppress(OSError):
+            print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

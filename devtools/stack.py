@@ -1,0 +1,259 @@
+"""Start and stop the processes of the assistant: action server, Rasa server, agent console.
+
+One place that knows the command lines, ports and health checks, used by ``make run``
+(:mod:`devtools.launcher`) and by the end-to-end tests, so the tests exercise exactly
+what users run. Each stack renders its own ``endpoints.yml`` into a run folder, which lets
+tests start isolated stacks on free ports with their own databases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import requests
+import yaml
+
+from gopay_support.wiring import PROJECT_ROOT
+
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
+    """Poll ``url`` until it answers 200; return the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before {url} was up")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+
+
+def _detach_but_die_with_parent() -> None:
+    """In the child: own process group (Ctrl-C reaches only the launcher, which stops the
+    children in order), and SIGTERM when the launcher dies without cleaning up (Linux)."""
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class StackConfig:
+    run_dir: Path
+    model: Path = DEFAULT_MODEL
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    console_port: int = 5006
+    credentials: Path = PROJECT_ROOT / "credentials.yml"
+    endpoints_template: Path = PROJECT_ROOT / "endpoints.yml"
+    env: Mapping[str, str] = field(default_factory=dict)
+    #: Extra keys merged into the rendered endpoints.yml (e.g. a PostgreSQL tracker store).
+    endpoint_overrides: Mapping[str, object] = field(default_factory=dict)
+    cors: str | None = None
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
+
+
+class Stack:
+    """The running processes of one assistant instance."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.config.run_dir.mkdir(parents=True, exist_ok=True)
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    # -- configuration -------------------------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("TICKETS_DB_URL", f"sqlite:///{self.config.run_dir / 'tickets.db'}")
+        env.update(self.config.env)
+        env["RASA_URL"] = self.config.rasa_url
+        env["ACTION_SERVER_PORT"] = str(self.config.action_port)
+        env.setdefault("ACTION_SERVER_URL", f"{self.config.action_url}/webhook")
+        env["GOPAY_CONSOLE_HOST"] = self.config.host
+        env["GOPAY_CONSOLE_PORT"] = str(self.config.console_port)
+        env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+        return env
+
+    def render_endpoints(self) -> Path:
+        endpoints = yaml.safe_load(self.config.endpoints_template.read_text()) or {}
+        if "ACTION_SERVER_URL" not in str(endpoints.get("action_endpoint")):
+            endpoints["action_endpoint"] = {"url": f"{self.config.action_url}/webhook"}
+        tracker = endpoints.get("tracker_store") or {}
+        if tracker.get("dialect") == "sqlite":
+            tracker["db"] = str(self.config.run_dir / "rasa_tracker.db")
+        endpoints.update(self.config.endpoint_overrides)
+        path = self.config.run_dir / "endpoints.yml"
+        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True))
+        return path
+
+    def action_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "actions",
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.action_port),
+        ]
+
+    def rasa_command(self) -> list[str]:
+        command = [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--enable-api",
+            "--interface",
+            self.config.host,
+            "--port",
+            str(self.config.rasa_port),
+            "--model",
+            str(self.config.model),
+            "--endpoints",
+            str(self.render_endpoints()),
+            "--credentials",
+            str(self.config.credentials),
+            "--logging-config-file",
+            str(PROJECT_ROOT / "logging.yml"),
+        ]
+        token = self.environment().get("RASA_TOKEN")
+        if token:
+            command += ["--auth-token", token]
+        if self.config.cors:
+            command += ["--cors", self.config.cors]
+        return command
+
+    def console_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "console",
+            "serve",
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.console_port),
+        ]
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start_actions(self, timeout: float = 60) -> float:
+        self._spawn("actions", self.action_command())
+        return wait_until_ready(f"{self.config.action_url}/health", timeout, self.processes["actions"])
+
+    def start_rasa(self, timeout: float = 180) -> float:
+        self._spawn("rasa", self.rasa_command())
+        # Rasa opens its port only after the model is loaded: "/" answering means ready.
+        return wait_until_ready(f"{self.config.rasa_url}/", timeout, self.processes["rasa"])
+
+    def start_console(self, timeout: float = 60) -> float:
+        self._spawn("console", self.console_command())
+        # The page itself answers 401 without a login; its stylesheet is public.
+        return wait_until_ready(
+            f"{self.config.console_url}/static/console.css", timeout, self.processes["console"]
+        )
+
+    def start(self) -> None:
+        self.start_actions()
+        self.start_rasa()
+        self.start_console()
+
+    def stop(self, name: str | None = None, timeout: float = 20) -> None:
+        names = [name] if name else list(self.processes)
+        for key in names:
+            process = self.processes.pop(key, None)
+            if process is None:
+                continue
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(5)
+            log = self._logs.pop(key, None)
+            if log is not None:
+                log.close()
+
+    def restart_actions(self) -> float:
+        self.stop("actions")
+        return self.start_actions()
+
+    def log_path(self, name: str) -> Path:
+        return self.config.run_dir / f"{name}.log"
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        if name in self.processes and self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} already running")
+        log = open(self.log_path(name), "ab")
+        self._logs[name] = log
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_detach_but_die_with_parent,
+        )
+
+    # -- talking to it -------------------------------------------------------------------
+    def send(self, sender: str, text: str, metadata: dict | None = None, timeout: float = 30) -> list[dict]:
+        """One REST-channel turn: the bot's replies to ``text`` from ``sender``."""
+        body: dict = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        reply = requests.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json=body, timeout=timeout)
+        reply.raise_for_status()
+        return reply.json()
+
+    def parse(self, text: str) -> dict:
+        reply = requests.post(f"{self.config.rasa_url}/model/parse", json={"text": text}, timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

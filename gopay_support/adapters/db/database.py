@@ -1,0 +1,88 @@
+"""The app database: one engine per URL, migrated on first use, and sessions.
+
+SQLite by default, PostgreSQL through ``TICKETS_DB_URL``. The schema
+(:mod:`gopay_support.adapters.db.schema`) is brought to the newest revision of the one Alembic
+chain (``migrations/``) the first time the database is used, so a fresh checkout, the action
+server, the channels, the console and the CLI all just work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import overload
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything is stored in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for ``url``; an SQLite file's folder is created on first use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database behind ``engine`` to the newest migration (idempotent)."""
+    config = Config(str(ALEMBIC_INI))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Database:
+    """Engine and sessions of one database URL, created and migrated lazily, thread-safe."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    engine = engine_for(self.url)
+                    upgrade(engine)
+                    self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+                    self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction, committed at the end of the block."""
+        self.engine  # noqa: B018 - ensures the schema exists
+        assert self._sessions is not None
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,173 @@
+"""The app database's schema: one SQLAlchemy MetaData for every table of the assistant.
+
+Tickets and their history, the handoff queue with notes, transfers and agent sessions, and
+the channels' durable records all live in one database (SQLite by default, PostgreSQL in
+the scaled profile). The schema is created and changed only by the one Alembic chain in
+``migrations/versions``; these classes must match it (``tests/adapters/db/test_schema.py``
+runs Alembic autogenerate against them and expects no changes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from gopay_support.core import tracking
+
+#: Typed ``Any``: SQLAlchemy 1.4 declarative classes are not understood by mypy without its plugin.
+Base: Any = declarative_base()
+metadata = Base.metadata
+
+#: Width of a tracking-number column: derived from the format, never written as a number.
+TRACKING_NUMBER = String(tracking.LENGTH)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    tracking_number = Column(TRACKING_NUMBER, nullable=False, unique=True)
+    #: Derived from the conversation and the form run, so a retried submit finds its ticket.
+    idempotency_key = Column(String(128), nullable=False, unique=True)
+    category = Column(String(32), nullable=False)
+    description = Column(Text, nullable=False)
+    contact = Column(String(254), nullable=False)
+    contact_kind = Column(String(8), nullable=False)
+    transaction_id = Column(String(64))
+    problem_time = Column(String(100))
+    language = Column(String(8), nullable=False)
+    channel = Column(String(64))
+    sender_id = Column(String(255), nullable=False, index=True)
+    priority = Column(String(16), nullable=False)
+    status = Column(String(32), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+    history = relationship(
+        "StatusChangeRow", order_by="StatusChangeRow.id", back_populates="ticket", lazy="selectin"
+    )
+
+
+class StatusChangeRow(Base):
+    __tablename__ = "ticket_status_changes"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_status = Column(String(32))
+    to_status = Column(String(32), nullable=False)
+    changed_at = Column(DateTime(timezone=True), nullable=False)
+    actor = Column(String(64), nullable=False)
+    note = Column(Text)
+    #: When the change reached the user's conversation; NULL while not (yet) delivered.
+    notified_at = Column(DateTime(timezone=True))
+    notify_error = Column(String(255))
+
+    ticket = relationship("TicketRow", back_populates="history")
+
+
+class VerificationAttemptRow(Base):
+    """A contact confirmation for a ticket by someone other than its sender.
+
+    Keyed by the tracking number as typed (not a foreign key), so attempts on numbers that
+    do not exist are limited exactly like attempts on real ones.
+    """
+
+    __tablename__ = "ticket_verification_attempts"
+    __table_args__ = (Index("ix_ticket_verification_lookup", "tracking_number", "attempted_at"),)
+
+    id = Column(Integer, primary_key=True)
+    tracking_number = Column(TRACKING_NUMBER, nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    succeeded = Column(Boolean, nullable=False)
+    attempted_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class HandoffRow(Base):
+    """One escalated conversation, from waiting in the queue to resolved and rated."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64))
+    language = Column(String(8), nullable=False)
+    priority = Column(String(16), nullable=False)
+    reason = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, index=True)
+    agent = Column(String(64))
+    ticket_number = Column(TRACKING_NUMBER)
+    #: The conversation up to the escalation, already masked (JSON list of turns).
+    transcript = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    claimed_at = Column(DateTime(timezone=True))
+    resolved_at = Column(DateTime(timezone=True))
+    resolution = Column(Text)
+    csat_rating = Column(Integer)
+    csat_at = Column(DateTime(timezone=True))
+
+
+class HandoffNoteRow(Base):
+    """An internal note: seen by agents only, never sent to the customer."""
+
+    __tablename__ = "handoff_notes"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class HandoffTransferRow(Base):
+    __tablename__ = "handoff_transfers"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_agent = Column(String(64), nullable=False)
+    to_agent = Column(String(64), nullable=False)
+    transferred_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AgentSessionRow(Base):
+    """A console login. Only a hash of the cookie value is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    agent = Column(String(64), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    last_seen = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class TelegramProcessedUpdateRow(Base):
+    """A Telegram update id already handled (update ids are unique per bot only)."""
+
+    __tablename__ = "telegram_processed_updates"
+
+    bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    received_at = Column(DateTime, nullable=False, index=True)
+
+
+class TelegramCallbackPayloadRow(Base):
+    """A button payload longer than Telegram's 64-byte ``callback_data``, under a short key."""
+
+    __tablename__ = "telegram_callback_payloads"
+
+    key = Column(String(32), primary_key=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)

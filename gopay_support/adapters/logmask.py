@@ -1,0 +1,37 @@
+"""A logging filter that masks personal data in every record before it is written.
+
+Attached to the handlers of the Rasa server, the action server and the channel adapters
+(``logging.yml`` and :func:`install`), so a phone number typed by a customer never
+reaches a log file, whichever library logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gopay_support.core.pii import mask
+
+
+class MaskingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the record
+            message = str(record.msg)
+        record.msg = mask(message)
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception texts may quote user input; keep the type and the stack, mask the text.
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def install(level: int = logging.INFO) -> None:
+    """Mask every record of this process: on the root handlers, added if missing."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())

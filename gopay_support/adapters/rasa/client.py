@@ -1,0 +1,132 @@
+"""The one client for Rasa's HTTP API, used by the console, the ticket command line and
+status pushes.
+
+While a conversation is paused Rasa still records the user's messages, and two endpoints
+keep working (rasa/server.py, rasa/core/processor.py):
+
+* ``POST /conversations/{id}/tracker/events?output_channel=latest&execute_side_effects=true``
+  with a ``bot`` event appends the agent's message and sends it through the output channel
+  of the user's latest input channel, without running any policy;
+* appending a ``resume`` event (and an ``action_listen``) ends the pause, after which
+  ``trigger_intent`` runs the bot again: ``EXTERNAL_handoff_resolved`` makes it say it is
+  back and ask for the rating; ``EXTERNAL_ticket_update`` announces a ticket status change.
+
+Built on httpx: tests pass an ``httpx.MockTransport`` instead of a running Rasa server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from gopay_support.core.handoff.transcript import AGENT_KEY
+
+RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+
+
+#: Rasa (Sanic) does not percent-decode the conversation id in its routes, so characters a
+#: URL path may carry as they are stay unencoded: ``telegram:123`` must arrive as typed.
+_PATH_SAFE = "!$&'()*+,;=:@-._~"
+# httpx logs every request URL (with the conversation id and the API token) at INFO.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def conversation_path(sender_id: str) -> str:
+    """The conversation id as a URL path segment that Rasa reads back unchanged."""
+    return quote(sender_id, safe=_PATH_SAFE)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not accept a request (unreachable, or an error status)."""
+
+
+class RasaClient:
+    """Async client; one connection pool per instance, closed by :meth:`close`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str = "",
+        *,
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> RasaClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def events(self, sender_id: str) -> list[dict[str, Any]]:
+        data = await self._call("GET", sender_id, "tracker")
+        return list(data.get("events") or [])
+
+    async def send_agent_message(self, sender_id: str, agent: str, text: str) -> None:
+        event = {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {AGENT_KEY: agent}}
+        await self._call(
+            "POST",
+            sender_id,
+            "tracker/events",
+            json=[event],
+            params={"output_channel": "latest", "execute_side_effects": "true"},
+        )
+
+    async def hand_back(self, sender_id: str) -> None:
+        """Resume the bot and let it ask for the rating on the user's channel."""
+        # The listen marks the end of the bot's turn, as after any answer: rules only match
+        # a user turn that follows action_listen, and the last action was action_handoff.
+        now = time.time()
+        await self._call(
+            "POST",
+            sender_id,
+            "tracker/events",
+            json=[
+                {"event": "resume", "timestamp": now},
+                {"event": "action", "name": "action_listen", "timestamp": now},
+            ],
+        )
+        await self.trigger_intent(sender_id, RESOLVED_INTENT)
+
+    async def trigger_intent(
+        self, sender_id: str, intent: str, entities: dict[str, str] | None = None
+    ) -> None:
+        body: dict[str, Any] = {"name": intent}
+        if entities:
+            body["entities"] = entities
+        await self._call("POST", sender_id, "trigger_intent", json=body, params={"output_channel": "latest"})
+
+    async def _call(
+        self,
+        method: str,
+        sender_id: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        query = dict(params or {})
+        if self._token:
+            query["token"] = self._token
+        url = f"/conversations/{conversation_path(sender_id)}/{path}"
+        try:
+            reply = await self._http.request(method, url, json=json, params=query)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa is unreachable: {type(exc).__name__}") from exc
+        if reply.status_code >= 300:
+            raise RasaUnavailable(f"Rasa answered HTTP {reply.status_code} to {path}")
+        try:
+            data = reply.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}

@@ -1,0 +1,51 @@
+"""Rasa tokenizer for mixed Simplified Chinese / English messages (spaCy based)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from gopay_support.core import text as segmentation
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class BilingualTokenizer(Tokenizer):
+    """English words via spaCy's rules, Chinese as single characters, one model for both.
+
+    Rasa's WhitespaceTokenizer cannot cut Chinese and JiebaTokenizer would add a second
+    segmentation library; character tokens plus word n-grams in the featurizer cover
+    Chinese words and typos (充直 / 充值) without a dictionary.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BilingualTokenizer:
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute) or ""
+        pieces = segmentation.tokens(text)
+        if not pieces:
+            # Only punctuation or whitespace: keep one token so featurizers have input.
+            return [Token(text, 0)] if text else []
+        return self._apply_token_pattern([Token(word, start) for word, start in pieces])

@@ -1,0 +1,1 @@
+"""Human handoff: the queue vocabulary, transcripts, wait estimates and the escalation rule."""

@@ -1,0 +1,58 @@
+"""Transcripts of conversations, built from Rasa tracker events and masked on the way out.
+
+Both the escalation action (the ticket and the queue entry carry the conversation so far)
+and the agent console (the live view) read the same serialised events, so the rules for
+what a turn is and what is masked live here once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gopay_support.core import catalogue
+from gopay_support.core.handoff.model import Turn
+from gopay_support.core.pii import mask
+
+#: Prefix Rasa gives the text of intents triggered from outside (``trigger_intent``).
+_EXTERNAL_PREFIX = "EXTERNAL: "
+#: Key under which an agent's name travels in the metadata of a bot event.
+AGENT_KEY = "gopay_agent"
+
+
+def turns(events: Iterable[Mapping[str, Any]], limit: int = 200) -> list[Turn]:
+    """The user, bot and agent messages among ``events``, masked, oldest first."""
+    found: list[Turn] = []
+    for event in events:
+        kind = event.get("event")
+        text = event.get("text")
+        if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
+            continue
+        if kind == "user" and text.startswith(_EXTERNAL_PREFIX):
+            continue
+        agent = (event.get("metadata") or {}).get(AGENT_KEY) if kind == "bot" else None
+        role = "agent" if agent else kind
+        found.append(
+            Turn(role=role, text=mask(text), at=event.get("timestamp"), agent=str(agent) if agent else None)
+        )
+    return found[-limit:]
+
+
+def as_text(transcript: Iterable[Turn], language: str = "zh") -> str:
+    """A plain-text rendering for the ticket description."""
+    lines = []
+    for turn in transcript:
+        label = catalogue.text(f"transcript.{turn.role}", language)
+        lines.append(f"{label}: {turn.text}")
+    return "\n".join(lines)
+
+
+def dumps(transcript: Iterable[Turn]) -> str:
+    return json.dumps([turn.__dict__ for turn in transcript], ensure_ascii=False)
+
+
+def loads(raw: str | None) -> tuple[Turn, ...]:
+    if not raw:
+        return ()
+    return tuple(Turn(**item) for item in json.loads(raw))

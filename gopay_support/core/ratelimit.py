@@ -1,0 +1,71 @@
+"""The one sliding-window rate limit, for every key that must not flood the assistant.
+
+One chatty or scripted web chat session must not monopolise the bot (every message costs an
+NLU run and possibly action-server calls), and nobody may guess agent passwords at speed;
+both count events per key in a sliding window with this class.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+
+class SlidingWindowLimiter:
+    """Allows at most ``limit`` events per key within any ``window`` seconds.
+
+    Memory stays bounded: only the ``max_keys`` most recently active keys are tracked.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._max_keys = max_keys
+        self._events: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def blocked(self, key: str) -> bool:
+        """Whether ``key`` is at its limit now, without recording an event."""
+        now = self._clock()
+        events = self._events.get(key)
+        if not events:
+            return False
+        recent = sum(1 for at in events if now - at < self.window)
+        return recent >= self.limit
+
+    def record(self, key: str) -> None:
+        """Record an event for ``key`` whether or not it is within the limit."""
+        now = self._clock()
+        events = self._events.pop(key, None) or deque()
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        events.append(now)
+        self._events[key] = events
+        self._trim()
+
+    def forget(self, key: str) -> None:
+        self._events.pop(key, None)
+
+    def _trim(self) -> None:
+        while len(self._events) > self._max_keys:
+            self._events.popitem(last=False)
+
+    def allow(self, key: str) -> bool:
+        """Record an event for ``key`` and say whether it is within the limit."""
+        now = self._clock()
+        events = self._events.pop(key, None) or deque()
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        allowed = len(events) < self.limit
+        if allowed:
+            events.append(now)
+        self._events[key] = events
+        self._trim()
+        return allowed

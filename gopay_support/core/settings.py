@@ -1,0 +1,79 @@
+"""The assistant's settings: plain frozen values, built once by :mod:`gopay_support.wiring`.
+
+Nothing here reads the environment; the wiring module does, at each process's entry point,
+and passes these values to whatever needs them. Contact details that the seed document does
+not give stay empty until configured, and are never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gopay_support.core.hours import ServiceHours
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """How customers reach human support; filled into FAQ answers as slots."""
+
+    phone: str = "[客服电话未配置 / support phone not configured: GOPAY_SUPPORT_PHONE]"
+    email: str = "[客服邮箱未配置 / support email not configured: GOPAY_SUPPORT_EMAIL]"
+    social: str = "[官方社交账号未配置 / social accounts not configured: GOPAY_SUPPORT_SOCIAL]"
+    website: str = "[官网未配置 / website not configured: GOPAY_SUPPORT_WEBSITE]"
+
+    def as_slots(self) -> dict[str, str]:
+        return {
+            "support_phone": self.phone,
+            "support_email": self.email,
+            "support_social": self.social,
+            "support_website": self.website,
+        }
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    """Limits of the support-ticket flow (issue 3); tuned per deployment, not in code."""
+
+    #: Longest accepted problem description, in characters.
+    description_max_chars: int = 1000
+    #: Wrong contact confirmations allowed per ticket within ``verify_window_minutes``.
+    verify_max_attempts: int = 3
+    verify_window_minutes: int = 60
+    #: Invalid contacts accepted in the ticket form before it stops and points to other channels.
+    contact_max_attempts: int = 3
+    #: Seconds to wait for Rasa when pushing a status update to a conversation.
+    notify_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """Human handoff (issue 6): when an agent counts as available and how waits are estimated.
+
+    Seed 3 and 5.3: support answers around the clock, fastest on weekdays during the staffed
+    hours (``Settings.hours``), slower at peaks and on holidays.
+    """
+
+    #: An agent counts as on duty while their console was used within this many seconds.
+    presence_seconds: int = 120
+    #: Minutes one agent needs per conversation, in staffed hours and otherwise.
+    minutes_staffed: float = 3.0
+    minutes_off_hours: float = 10.0
+    #: More waiting conversations than this: no agent can take another one now.
+    queue_limit: int = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings every process of the assistant shares; channels and the console add their own."""
+
+    #: Where the database of tickets, handoffs and channel records lives (SQLAlchemy URL).
+    database_url: str
+    rasa_url: str = "http://127.0.0.1:5005"
+    #: Token for Rasa's HTTP API (``rasa run --auth-token``).
+    rasa_token: str = ""
+    action_server_host: str = "127.0.0.1"
+    action_server_port: int = 5055
+    hours: ServiceHours = field(default_factory=ServiceHours)
+    contact: ContactDetails = field(default_factory=ContactDetails)
+    tickets: TicketSettings = field(default_factory=TicketSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)

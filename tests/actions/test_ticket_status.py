@@ -1,0 +1,141 @@
+"""The ticket status actions on fixture trackers with a real SQLite ticket store: who may see a
+ticket, verification tries and lock-out, pushed updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support.actions import responses, run, services, tracker, use_services
+from support.services import make_services, sqlite_url
+
+from actions.ticket_status import (
+    LOCKED,
+    SHOW,
+    AnnounceTicketUpdate,
+    ShowTicketStatus,
+    ValidateTicketStatusForm,
+)
+from gopay_support.core.contact import ContactKind
+from gopay_support.core.tickets.model import NewTicket
+from gopay_support.core.tickets.model import TicketStatus as Lifecycle
+
+
+@pytest.fixture(autouse=True)
+def _services(tmp_path) -> Iterator[None]:
+    built = make_services(sqlite_url(tmp_path))
+    use_services(built)
+    yield
+    built.database.dispose()
+
+
+# -- status lookup ---------------------------------------------------------------------
+
+
+def _file(sender: str = "alice") -> str:
+    ticket, _ = services().tickets.create(
+        NewTicket("topup", "充值了100元但是没到账", "13812345678", ContactKind.PHONE, sender), sender
+    )
+    return ticket.tracking_number
+
+
+def status_turn(
+    field: str, text: str, sender: str, number: str | None = None, intent: str = "out_of_scope"
+) -> dict:
+    slots = {"requested_slot": field}
+    if number:
+        slots["ticket_number"] = number
+    tr = tracker(
+        "status_form_activation", sender=sender, slots=slots, turn=(text, intent), slot_value=(field, text)
+    )
+    tr.active_loop = {"name": "ticket_status_form"}
+    return run(ValidateTicketStatusForm(services()), tr)
+
+
+def test_owner_sees_the_status_directly() -> None:
+    number = _file("alice")
+    slots, messages, _ = status_turn("ticket_number", number.lower(), "alice")
+    assert slots["ticket_lookup"] == SHOW and slots["requested_slot"] is None
+    tr = tracker("status_form_activation", slots={"ticket_number": number, "ticket_lookup": "show"})
+    _, messages, _ = run(ShowTicketStatus(services()), tr)
+    assert messages[0]["response"] == "utter_ticket_status_open"
+    assert messages[0]["ticket_id"] == number and messages[0]["category"] == "充值"
+
+
+def test_someone_else_must_confirm_and_unknown_numbers_look_the_same() -> None:
+    number = _file("alice")
+    for candidate in (number, "GP-7K3D9Q2X"):
+        slots, messages, _ = status_turn("ticket_number", candidate, "mallory")
+        # nothing decided, the verification slot stays empty: the form asks for it next
+        assert slots["ticket_number"] == candidate and slots["ticket_verification"] is None
+        assert "ticket_lookup" not in slots and messages == []
+
+
+def test_confirmation_shows_then_three_wrong_tries_lock() -> None:
+    number = _file("alice")
+    slots, _, _ = status_turn("ticket_verification", "5678", "bob", number)
+    assert slots["ticket_lookup"] == SHOW
+    outcomes = []
+    for guess in ("1111", "2222", "3333"):
+        slots, messages, _ = status_turn("ticket_verification", guess, "mallory", number)
+        outcomes.append((slots.get("ticket_lookup"), responses(messages)))
+    assert outcomes == [(None, ["utter_ticket_verification_failed"])] * 2 + [(LOCKED, [])]
+    _, messages, _ = run(
+        ShowTicketStatus(services()),
+        tracker(
+            "status_form_activation",
+            sender="mallory",
+            slots={"ticket_number": number, "ticket_lookup": "locked"},
+        ),
+    )
+    assert messages[0]["response"] == "utter_ticket_locked" and messages[0]["minutes"] == 60
+
+
+def test_a_question_during_the_confirmation_is_not_counted_as_a_try() -> None:
+    number = _file("alice")
+    for text in ("what's the status of my ticket?", "我不记得了", number):
+        slots, messages, _ = status_turn("ticket_verification", text, "mallory", number)
+        assert slots["ticket_verification"] is None and "ticket_lookup" not in slots
+        assert messages == []
+    assert not services().tickets.is_locked(number)
+    slots, _, _ = status_turn("ticket_verification", "5678", "mallory", number)
+    assert slots["ticket_lookup"] == SHOW
+
+
+def test_another_number_during_the_confirmation_looks_that_one_up() -> None:
+    mine, theirs = _file("mallory"), _file("alice")
+    slots, _, _ = status_turn("ticket_verification", f"查 {mine}", "mallory", theirs)
+    assert slots["ticket_number"] == mine and slots["ticket_lookup"] == SHOW
+
+
+def test_status_action_never_trusts_the_slots_alone() -> None:
+    number = _file("alice")
+    tr = tracker(
+        "status_form_activation", sender="mallory", slots={"ticket_number": number, "ticket_lookup": "show"}
+    )
+    _, messages, _ = run(ShowTicketStatus(services()), tr)
+    assert responses(messages) == ["utter_ticket_verification_failed"]
+
+
+def test_invalid_number_reprompts() -> None:
+    slots, messages, _ = status_turn("ticket_number", "GP-123", "alice")
+    assert slots["ticket_number"] is None
+    assert responses(messages) == ["utter_ticket_number_invalid"]
+
+
+# -- pushed updates --------------------------------------------------------------------
+
+
+def test_update_is_announced_only_in_the_ticket_owners_conversation() -> None:
+    number = _file("alice")
+    services().tickets.set_status(number, Lifecycle.IN_PROGRESS, actor="agent")
+    entities = [{"entity": "ticket_id", "value": number}]
+    for sender, expected in (("alice", ["utter_ticket_update_in_progress"]), ("mallory", [])):
+        tr = tracker(
+            "status_form_activation",
+            sender=sender,
+            turn=("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update"),
+            entities=entities,
+        )
+        _, messages, _ = run(AnnounceTicketUpdate(services()), tr)
+        assert responses(messages) == expected

@@ -1,0 +1,142 @@
+"""The web chat channel running for real: a Sanic server on a free loopback port with
+the channel's blueprint and a recording stand-in for Rasa, driven by python-socketio."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+import socketio
+from support.webchat import JWT_KEY, SESSION, ChatClient, channel, run, running
+
+from channels.webchat import WebChatInput
+
+
+def test_answers_reach_the_session_room_and_ack_follows_them() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            client = ChatClient(live)
+            assert await client.connect() == SESSION
+            ack = await client.say("hello", client_id="c" * 32, language="en-US")
+            assert ack == {"status": "accepted", "client_message_id": "c" * 32}
+            # Both parts were emitted to the session's room before the ack came back.
+            assert client.received == [{"text": "echo: hello"}, {"text": "second part"}]
+            (message,) = live.bot.messages
+            assert message.sender_id == SESSION
+            assert message.message_id == "c" * 32
+            assert message.input_channel == "webchat"
+            assert message.metadata == {"channel": "webchat", "language": "en"}, "only the UI language passes"
+            await client.close()
+
+    run(scenario())
+
+
+def test_malformed_session_ids_are_replaced_by_random_ones() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            client = ChatClient(live)
+            confirmed = await client.connect(session_id="other-user's-session")
+            assert confirmed != "other-user's-session" and len(confirmed) == 32
+            await client.close()
+
+    run(scenario())
+
+
+def test_messages_over_the_limit_are_refused_with_a_notice() -> None:
+    async def scenario() -> None:
+        async with running(channel(max_message_chars=2000)) as live:
+            client = ChatClient(live)
+            await client.connect()
+            ack = await client.say("1" * 2001, client_id="t" * 32, language="en")
+            assert ack["status"] == "too_long"
+            assert live.bot.messages == []
+            (notice,) = client.received
+            assert notice["notice"] == "too_long"
+            assert "2,000" in notice["text"] and "2,001" in notice["text"]
+            ack = await client.say("我" * 2000, client_id="t" * 32)
+            assert ack["status"] == "accepted", "exactly the limit passes, and may reuse the id"
+            assert len(live.bot.messages) == 1
+            await client.close()
+
+    run(scenario())
+
+
+def test_rate_limit_answers_politely_and_spares_the_bot() -> None:
+    async def scenario() -> None:
+        async with running(channel(rate_limit_messages=3, rate_limit_window=60)) as live:
+            client = ChatClient(live)
+            await client.connect()
+            statuses = [(await client.say(f"问题 {i}"))["status"] for i in range(5)]
+            assert statuses == ["accepted"] * 3 + ["rate_limited"] * 2
+            assert len(live.bot.messages) == 3
+            notices = [m for m in client.received if m.get("notice") == "rate_limited"]
+            assert len(notices) == 2 and "稍等" in notices[0]["text"]
+            # The limit is per session: another conversation is unaffected.
+            other = ChatClient(live)
+            await other.connect(session_id="f" * 32)
+            assert (await other.say("hello"))["status"] == "accepted"
+            await client.close()
+            await other.close()
+
+    run(scenario())
+
+
+def test_a_resent_message_reaches_the_bot_once_even_after_reconnecting() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            first = ChatClient(live)
+            await first.connect()
+            assert (await first.say("top up failed", client_id="d" * 32))["status"] == "accepted"
+            await first.close()
+            again = ChatClient(live)
+            await again.connect()
+            assert (await again.say("top up failed", client_id="d" * 32))["status"] == "duplicate"
+            assert again.received == [], "a duplicate is not answered again"
+            assert [m.text for m in live.bot.messages] == ["top up failed"]
+            await again.close()
+
+    run(scenario())
+
+
+def test_foreign_origins_are_refused_at_the_handshake() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            client = ChatClient(live, origin="https://evil.example")
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await client.connect()
+            assert await ChatClient(live, origin=None).connect() == SESSION
+            same = ChatClient(live)
+            assert await same.connect() == SESSION
+            await same.close()
+        async with running(channel(allowed_origins=("https://shop.example",))) as live:
+            assert await ChatClient(live, origin="https://shop.example").connect() == SESSION
+            assert await ChatClient(live).connect() == SESSION, "the demo page still works"
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await ChatClient(live, origin="https://shop.example:8443").connect()
+
+    run(scenario())
+
+
+def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
+    token = jwt.encode({"sub": "alice"}, JWT_KEY, algorithm="HS256")
+    forged = jwt.encode({"sub": "alice"}, "another-secret-key-of-32-bytes-or-more", algorithm="HS256")
+    no_subject = jwt.encode({"name": "alice"}, JWT_KEY, algorithm="HS256")
+
+    async def scenario() -> None:
+        async with running(channel(jwt_key=JWT_KEY)) as live:
+            for bad in (None, forged, no_subject):
+                assert await ChatClient(live, token=bad).refused() == {"message": "unauthorized"}
+            client = ChatClient(live, token=token)
+            # Whatever session the browser claims, the conversation is alice's.
+            assert await client.connect(session_id=SESSION) == "user-alice"
+            assert (await client.say("hi"))["status"] == "accepted"
+            assert [m.sender_id for m in live.bot.messages] == ["user-alice"]
+            assert client.received[0] == {"text": "echo: hi"}
+            await client.close()
+
+    run(scenario())
+
+
+def test_credentials_default_to_persistent_sessions() -> None:
+    assert WebChatInput.from_credentials(None).session_persistence is True
+    assert WebChatInput.from_credentials({"session_persistence": False}).session_persistence is False
+    assert WebChatInput.from_credentials({}).url_prefix() == "/webchat"

@@ -1,0 +1,89 @@
+"""The layers import only what they may (docs/architecture.md, "What may import what").
+
+Checked statically on every module's import statements, so a forbidden import fails here
+even when no test happens to execute that module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Third-party packages that make code framework-, web- or database-bound.
+FRAMEWORKS = {
+    "rasa",
+    "rasa_sdk",
+    "sanic",
+    "sanic_cors",
+    "aiohttp",
+    "socketio",
+    "telegram",
+    "httpx",
+    "requests",
+    "sqlalchemy",
+    "alembic",
+    "psycopg2",
+    "redis",
+    "jwt",
+}
+#: Layer -> project packages it must not import.
+FORBIDDEN = {
+    "gopay_support/core": {
+        "gopay_support.adapters",
+        "gopay_support.wiring",
+        "gopay_support.cli",
+        "actions",
+        "channels",
+        "console",
+        "devtools",
+    },
+    "gopay_support/adapters": {"gopay_support.cli", "actions", "channels", "console", "devtools"},
+    "actions": {"channels", "console", "devtools", "gopay_support.adapters.db"},
+    "channels": {"actions", "console", "devtools"},
+    "console": {"actions", "channels", "devtools"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules_of(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).rglob("*.py"))
+
+
+def _violations(path: Path, forbidden: set[str]) -> list[str]:
+    return sorted(
+        name
+        for name in imported_modules(path)
+        if any(name == banned or name.startswith(banned + ".") for banned in forbidden)
+    )
+
+
+@pytest.mark.parametrize("path", modules_of("gopay_support/core"), ids=lambda p: p.name)
+def test_core_has_no_framework_web_or_database_imports(path: Path) -> None:
+    assert _violations(path, FRAMEWORKS) == []
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layers_import_only_inwards(layer: str) -> None:
+    problems = {str(p.relative_to(ROOT)): _violations(p, FORBIDDEN[layer]) for p in modules_of(layer)}
+    assert {path: names for path, names in problems.items() if names} == {}
+
+
+def test_the_rule_sees_a_forbidden_import(tmp_path: Path) -> None:
+    module = tmp_path / "bad.py"
+    module.write_text("from sqlalchemy import select\nimport gopay_support.adapters.db\n")
+    assert _violations(module, FRAMEWORKS) == ["sqlalchemy"]
+    assert _violations(module, FORBIDDEN["gopay_support/core"]) == ["gopay_support.adapters.db"]
