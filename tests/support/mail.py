@@ -52,6 +52,7 @@ from cryptography.x509.oid import NameOID
 
 from gopay_support.stack import free_port
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "email"
 DOVECOT = Path("/usr/sbin/dovecot")
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 HOST = "127.0.0.1"
@@ -383,6 +384,11 @@ class MailServer:
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.1)
+
+
+def raw_mail(name: str) -> bytes:
+    """A stored real-world-shaped mail from tests/fixtures/email/ (``name`` without .eml)."""
+    return (FIXTURES / f"{name}.eml").read_bytes()
 
 
 def fetch_uid(imap: imaplib.IMAP4, uid: int) -> bytes:
