@@ -18,7 +18,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from support.mail import MailServer, raw_mail
+from support.mail import MailServer, mail_server_fixture, raw_mail  # noqa: F401  (the mail_server fixture)
 
 from channels.email import noise
 from channels.email.compose import compose_reply

@@ -12,7 +12,7 @@ import uuid
 from email import message_from_bytes, policy
 
 import pytest
-from support.mail import MailServer
+from support.mail import MailServer, mail_server_fixture  # noqa: F401  (the mail_server fixture)
 
 
 def _raw(subject: str, body: str = "hello") -> bytes:
