@@ -27,11 +27,16 @@ _BLOCK_FIELD_RE = re.compile(
 )
 _QUOTE_RE = re.compile(r"^\s*>")
 _SIGNATURE_DELIMITER = "--"
-# Sign-offs that mail apps add at the very end of a message.
+# Sign-offs that mail apps add at the very end of a message; device words only, so a last
+# line such as "Sent from my bank account" stays.
+_DEVICE = (r"(?:iphone|ipad|android|mobile|phone|smartphone|galaxy|huawei|xiaomi"
+           r"|[\w ]{0,20}(?:phone|device|tablet))")
+_DEVICE_ZH = r"\s*(?:iphone|ipad|android|[\w ]{0,10}(?:手机|平板|设备))"
 _APP_SIGNOFF_RE = re.compile(
-    r"^(?:sent from my .{1,40}|sent from (?:mail|outlook|yahoo mail|gmail).{0,40}"
-    r"|get outlook for .{1,30}|sent via .{1,40}|sent with .{1,40}"
-    r"|发自我的.{1,30}|来自我的.{1,30}|从我的.{1,30}发送|发自.{1,20}(?:邮箱|邮件|mail).{0,20})$",
+    rf"^(?:sent from my {_DEVICE}|sent from (?:mail|outlook|yahoo mail|gmail) for [\w ]{{1,20}}"
+    r"|sent from (?:outlook|yahoo mail|gmail)|get outlook for [\w ]{1,20}"
+    rf"|(?:发自|来自)我的{_DEVICE_ZH}|从我的{_DEVICE_ZH}\s*发送"
+    r"|发自[\w ]{1,12}(?:邮箱|邮件)[\w ]{0,6})\.?$",
     re.IGNORECASE,
 )
 

@@ -140,7 +140,8 @@ def test_delimiter_on_the_first_line_is_not_a_signature() -> None:
 
 @pytest.mark.parametrize("signoff", [
     "Sent from my iPhone", "发自我的iPhone", "发自我的 iPad", "Get Outlook for Android",
-    "来自我的华为手机", "Sent from Mail for Windows",
+    "来自我的华为手机", "Sent from Mail for Windows", "Sent from my Samsung Galaxy smartphone.",
+    "从我的 iPhone 发送", "发自网易邮箱大师", "Sent from Yahoo Mail for iPhone",
 ])
 def test_app_signoffs_at_the_end_are_removed(signoff: str) -> None:
     assert new_text(f"充值失败了\n\n{signoff}\n") == "充值失败了"
@@ -149,6 +150,11 @@ def test_app_signoffs_at_the_end_are_removed(signoff: str) -> None:
 def test_app_signoff_words_inside_the_text_are_kept() -> None:
     text = "Sent from my iPhone\nbut the payment never arrived"
     assert new_text(text) == text
+
+
+@pytest.mark.parametrize("last_line", ["Sent from my bank account", "Sent via bank transfer", "来自我的朋友"])
+def test_last_lines_that_are_not_app_signoffs_are_kept(last_line: str) -> None:
+    assert new_text(f"I paid 500 yuan.\n{last_line}") == f"I paid 500 yuan.\n{last_line}"
 
 
 def test_strip_quoted_keeps_signature() -> None:
