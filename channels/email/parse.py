@@ -127,14 +127,30 @@ def header(message: Message, name: str) -> str | None:
 
 
 def sender_address(message: Message) -> tuple[str, str]:
-    """``(address, display name)`` of From; the address is ``""`` when From has none."""
-    raw = header(message, "From") or ""
-    pairs = getaddresses([raw])
-    name, address = pairs[0] if pairs else ("", "")
+    """``(address, display name)`` of From; the address is ``""`` when From has none.
+
+    The address comes from the structured parse of the raw header (an encoded display name
+    such as ``=?utf-8?B?...?=`` for "Doe, John" cannot break it); the name from the decoded
+    header, charset fallbacks included.
+    """
+    decoded = header(message, "From") or ""
+    pairs = getaddresses([decoded])
+    address = _structured_address(message) or (pairs[0][1] if pairs else "")
     address = address.strip().lower()
     if not _ADDRESS_RE.fullmatch(address):
         address = ""
+    angle = re.fullmatch(r"\s*(.*?)\s*<[^<>]*>\s*", decoded, re.DOTALL)
+    name = angle.group(1).strip().strip('"') if angle else (pairs[0][0] if pairs else "")
     return address, _CONTROL_RE.sub("", name).strip()
+
+
+def _structured_address(message: Message) -> str:
+    try:
+        value = message["From"]
+        addresses = getattr(value, "addresses", ())
+        return str(addresses[0].addr_spec) if addresses else ""
+    except (IndexError, TypeError, ValueError, AttributeError):
+        return ""
 
 
 def _mail(message: Message, *, size: int, text: str = "", attachments: tuple[Attachment, ...] = (),

@@ -144,10 +144,17 @@ def test_long_text_is_cut_at_a_word_and_flagged() -> None:
     ("not an address", ""),
     ("<ALICE@Example.COM>", "alice@example.com"),
     ('"Doe, John" <john@example.com>', "john@example.com"),
+    ("=?utf-8?B?RG9lLCBKb2hu?= <john@example.com>", "john@example.com"),  # "Doe, John" encoded
+    ("MAILER-DAEMON@mx.example.com (Mail Delivery System)", "mailer-daemon@mx.example.com"),
 ])
 def test_sender_address(from_header: str, sender: str) -> None:
     raw = f"From: {from_header}\r\nSubject: x\r\n\r\nbody\r\n".encode()
     assert parse_mail(raw).sender == sender
+
+
+def test_encoded_display_name_with_a_comma() -> None:
+    mail = parse_mail(b"From: =?utf-8?B?RG9lLCBKb2hu?= <john@example.com>\r\nSubject: x\r\n\r\nhi")
+    assert (mail.sender, mail.sender_name) == ("john@example.com", "Doe, John")
 
 
 def test_raw_utf8_headers_from_sloppy_clients() -> None:
