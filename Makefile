@@ -61,6 +61,7 @@ test-nlu: $(STAMP) $(MODEL)
 
 pytest: $(STAMP) $(MODEL)
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_mailserver.sh
 	$(VENV)/bin/pytest
 
 test: lint validate test-stories test-nlu pytest
