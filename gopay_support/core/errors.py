@@ -35,19 +35,35 @@ class InvalidTransition(TicketError):
 
 
 class HandoffError(GopaySupportError):
-    """Base of the refusals the console turns into HTTP answers."""
+    """Base of the refusals the console turns into HTTP answers.
+
+    ``code`` names the refusal for the console's own message catalogue (the agent reads it
+    in their language); ``params`` fill that message (e.g. the agent who owns the handoff).
+    """
+
+    code = "handoff_error"
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: str) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        self.params = params
 
 
 class HandoffNotFound(HandoffError):
-    pass
+    code = "not_found"
 
 
 class NotOwner(HandoffError):
     """The conversation is claimed by another agent (or by nobody, for owner-only actions)."""
 
+    code = "not_owner"
+
 
 class InvalidState(HandoffError):
     """The action does not fit the handoff's state (e.g. replying to a resolved one)."""
+
+    code = "invalid_state"
 
 
 class ConfigurationError(GopaySupportError):

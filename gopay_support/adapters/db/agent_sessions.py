@@ -95,3 +95,15 @@ class AgentSessions:
                     AgentSessionRow.last_seen >= since, AgentSessionRow.expires_at > now
                 )
             ).scalar_one()
+
+    def on_duty_names(self) -> list[str]:
+        """Names of the agents counted by :meth:`agents_on_duty`, sorted."""
+        now = self.clock()
+        since = now - self.presence
+        with self.db.session() as session:
+            names = session.execute(
+                select(func.distinct(AgentSessionRow.agent)).where(
+                    AgentSessionRow.last_seen >= since, AgentSessionRow.expires_at > now
+                )
+            ).scalars()
+            return sorted(names)

@@ -8,8 +8,9 @@ someone else has claimed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gopay_support.adapters.db.database import Database, aware
@@ -152,9 +153,11 @@ class HandoffStore:
         with self.db.session() as session:
             row = self._row(session, handoff_id, for_update=True)
             if row.status == HandoffStatus.RESOLVED.value:
-                raise InvalidState("this conversation is already resolved")
+                raise InvalidState("this conversation is already resolved", code="already_resolved")
+            if row.status == HandoffStatus.CANCELLED.value:
+                raise InvalidState("the customer left the queue", code="customer_left")
             if row.status == HandoffStatus.ACTIVE.value and row.agent != agent:
-                raise NotOwner(f"claimed by {row.agent}")
+                raise NotOwner(f"claimed by {row.agent}", code="claimed_by", agent=row.agent or "")
             if row.status == HandoffStatus.WAITING.value:
                 row.status, row.agent, row.claimed_at = HandoffStatus.ACTIVE.value, agent, self.clock()
             return _to_handoff(row)
@@ -166,9 +169,19 @@ class HandoffStore:
 
     def transfer(self, handoff_id: int, agent: str, to_agent: str) -> Handoff:
         with self.db.session() as session:
+            row = self._row(session, handoff_id, for_update=True)
+            if row.status == HandoffStatus.ACTIVE.value and row.agent == to_agent != agent:
+                last = session.execute(
+                    select(HandoffTransferRow)
+                    .where(HandoffTransferRow.handoff_id == row.id)
+                    .order_by(HandoffTransferRow.id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+                if last is not None and last.from_agent == agent:
+                    return _to_handoff(row)  # the same transfer again: already done
             row = self._owned(session, handoff_id, agent)
             if to_agent == agent:
-                raise InvalidState("choose another agent")
+                raise InvalidState("choose another agent", code="same_agent")
             row.agent = to_agent
             session.add(
                 HandoffTransferRow(
@@ -223,6 +236,115 @@ class HandoffStore:
             )
             return [Transfer(r.from_agent, r.to_agent, aware(r.transferred_at)) for r in rows]
 
+    # -- the customer leaving the queue, queue standing ---------------------------------------
+
+    def standing(self, sender_id: str) -> QueuePlace | None:
+        """Where the sender's open handoff stands (position 0 once an agent claimed it)."""
+        with self.db.session() as session:
+            row = self._open_row(session, sender_id)
+            if row is None:
+                return None
+            return QueuePlace(_to_handoff(row), self._position(session, row), False)
+
+    def leave(self, sender_id: str) -> tuple[Handoff | None, bool]:
+        """The customer goes back to the bot while still waiting.
+
+        Returns the handoff and whether this call changed it: repeating the request after the
+        handoff was cancelled returns it unchanged, so a retried "back to the bot" is harmless.
+        A claimed conversation is not left this way (the agent is already with the customer).
+        """
+        with self.db.session() as session:
+            row = self._open_row(session, sender_id)
+            if row is not None and row.status == HandoffStatus.WAITING.value:
+                row.status, row.resolved_at = HandoffStatus.CANCELLED.value, self.clock()
+                return _to_handoff(row), True
+            if row is not None:
+                return _to_handoff(row), False
+            latest = session.execute(
+                select(HandoffRow)
+                .where(HandoffRow.sender_id == sender_id)
+                .order_by(HandoffRow.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if latest is not None and latest.status == HandoffStatus.CANCELLED.value:
+                return _to_handoff(latest), False
+            return None, False
+
+    # -- history, search and figures (console) ----------------------------------------------
+
+    def of_sender(self, sender_id: str, limit: int = 50) -> list[Handoff]:
+        """Every handoff of one conversation id, newest first."""
+        with self.db.session() as session:
+            rows = (
+                session.execute(
+                    select(HandoffRow)
+                    .where(HandoffRow.sender_id == sender_id)
+                    .order_by(HandoffRow.id.desc())
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            return [_to_handoff(r) for r in rows]
+
+    def between(self, start: datetime, end: datetime) -> list[Handoff]:
+        """Handoffs created, or rated, in ``[start, end)``."""
+        with self.db.session() as session:
+            rows = (
+                session.execute(
+                    select(HandoffRow)
+                    .where(
+                        or_(
+                            and_(HandoffRow.created_at >= start, HandoffRow.created_at < end),
+                            and_(HandoffRow.csat_at >= start, HandoffRow.csat_at < end),
+                        )
+                    )
+                    .order_by(HandoffRow.id)
+                )
+                .scalars()
+                .all()
+            )
+            return [_to_handoff(r) for r in rows]
+
+    def search(self, text: str, limit: int = 20) -> list[Handoff]:
+        """Handoffs whose transcript, resolution or notes contain ``text`` (newest first)."""
+        pattern = f"%{_escape_like(text)}%"
+        with self.db.session() as session:
+            noted = select(HandoffNoteRow.handoff_id).where(HandoffNoteRow.text.like(pattern, escape="\\"))
+            rows = (
+                session.execute(
+                    select(HandoffRow)
+                    .where(
+                        or_(
+                            HandoffRow.transcript.like(pattern, escape="\\"),
+                            HandoffRow.resolution.like(pattern, escape="\\"),
+                            HandoffRow.ticket_number == text.upper(),
+                            HandoffRow.id.in_(noted),
+                        )
+                    )
+                    .order_by(HandoffRow.id.desc())
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            return [_to_handoff(r) for r in rows]
+
+    def by_senders(self, sender_ids: Sequence[str]) -> list[Handoff]:
+        if not sender_ids:
+            return []
+        with self.db.session() as session:
+            rows = (
+                session.execute(
+                    select(HandoffRow)
+                    .where(HandoffRow.sender_id.in_(list(sender_ids)))
+                    .order_by(HandoffRow.id.desc())
+                )
+                .scalars()
+                .all()
+            )
+            return [_to_handoff(r) for r in rows]
+
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod
@@ -232,17 +354,19 @@ class HandoffStore:
             query = query.with_for_update()
         row = session.execute(query).scalar_one_or_none()
         if row is None:
-            raise HandoffNotFound(f"no handoff {handoff_id}")
+            raise HandoffNotFound(f"no handoff {handoff_id}", code="not_found")
         return row
 
     def _owned(self, session: Session, handoff_id: int, agent: str) -> HandoffRow:
         row = self._row(session, handoff_id, for_update=True)
         if row.status == HandoffStatus.RESOLVED.value:
-            raise InvalidState("this conversation is already resolved")
+            raise InvalidState("this conversation is already resolved", code="already_resolved")
+        if row.status == HandoffStatus.CANCELLED.value:
+            raise InvalidState("the customer left the queue", code="customer_left")
         if row.status != HandoffStatus.ACTIVE.value:
-            raise NotOwner("claim the conversation first")
+            raise NotOwner("claim the conversation first", code="claim_first")
         if row.agent != agent:
-            raise NotOwner(f"claimed by {row.agent}")
+            raise NotOwner(f"claimed by {row.agent}", code="claimed_by", agent=row.agent or "")
         return row
 
     @staticmethod
@@ -293,3 +417,7 @@ def _to_handoff(row: HandoffRow) -> Handoff:
 
 def _to_note(row: HandoffNoteRow) -> Note:
     return Note(id=row.id, agent=row.agent, text=row.text, created_at=aware(row.created_at))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -20,6 +20,7 @@ class HandoffStatus(str, enum.Enum):
     WAITING = "waiting"  # in the queue, bot paused, nobody owns it yet
     ACTIVE = "active"  # claimed by an agent
     RESOLVED = "resolved"  # handed back to the bot
+    CANCELLED = "cancelled"  # the customer left the queue and went back to the bot
 
 
 class Reason(str, enum.Enum):
