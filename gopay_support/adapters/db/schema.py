@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -171,3 +172,41 @@ class TelegramCallbackPayloadRow(Base):
     key = Column(String(32), primary_key=True)
     payload = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class NluReviewRow(Base):
+    """A message the bot did not understand, waiting for (or after) an agent's review.
+
+    One row per distinct text (``text_key``: hash of the normalised, case-folded text), so a
+    message many customers write the same way is reviewed once; ``seen`` counts them.
+    """
+
+    __tablename__ = "nlu_reviews"
+
+    id = Column(Integer, primary_key=True)
+    text_key = Column(String(64), nullable=False, unique=True)
+    #: Masked (phone numbers, e-mail addresses and card numbers hidden) before it is stored.
+    text = Column(Text, nullable=False)
+    language = Column(String(8), nullable=False)
+    reason = Column(String(32), nullable=False)
+    predicted = Column(String(64), nullable=False)
+    confidence = Column(Float, nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    seen = Column(Integer, nullable=False)
+    first_seen = Column(DateTime(timezone=True), nullable=False)
+    last_seen = Column(DateTime(timezone=True), nullable=False)
+    #: pending, labelled (``label`` set; ``out_of_scope`` when truly out of scope) or dismissed.
+    status = Column(String(16), nullable=False, index=True)
+    label = Column(String(64))
+    reviewed_by = Column(String(64))
+    reviewed_at = Column(DateTime(timezone=True))
+
+
+class ConsoleCursorRow(Base):
+    """How far the console has read an append-only source (e.g. the tracker store's events)."""
+
+    __tablename__ = "console_cursors"
+
+    name = Column(String(64), primary_key=True)
+    position = Column(BigInteger, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
