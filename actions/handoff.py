@@ -51,7 +51,12 @@ async def escalate(
     )
     outcome = services.escalation.escalate(request, utcnow())
     if not isinstance(outcome, Queued):
-        dispatcher.utter_message(response="utter_handoff_unavailable")
+        if outcome.ticket_number:
+            dispatcher.utter_message(
+                response="utter_handoff_unavailable_ticket", ticket_id=outcome.ticket_number
+            )
+        else:
+            dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
     dispatcher.utter_message(
         response="utter_handoff_queued_busy" if outcome.wait.busy_period else "utter_handoff_queued",

@@ -45,6 +45,9 @@ class Unavailable:
     """Nobody can take the conversation now; the user is offered a ticket instead."""
 
     reason: str  # "no_agent" or "queue_full"
+    #: The customer's unfinished ticket (e.g. just filed): the answer points to it instead of
+    #: suggesting another one.
+    ticket_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,9 @@ class Escalation:
         existing = self.handoffs.open_for(request.sender_id)
         if existing is None:
             if agents == 0:
-                return Unavailable("no_agent")
+                return Unavailable("no_agent", self._unfinished_ticket(request.sender_id))
             if self.handoffs.waiting_count() >= self.settings.queue_limit:
-                return Unavailable("queue_full")
+                return Unavailable("queue_full", self._unfinished_ticket(request.sender_id))
         turns = transcripts.turns(request.events)
         ticket = existing.ticket_number if existing else self._ticket_for(request, turns)
         place = self.handoffs.enqueue(
@@ -102,13 +105,15 @@ class Escalation:
         wait = estimate(place.position, agents, now, self.hours, self.settings)
         return Queued(place, wait, place.handoff.ticket_number)
 
-    def _ticket_for(self, request: Request, turns: Sequence[Turn]) -> str:
-        """The sender's unfinished ticket, or a new one carrying the (masked) transcript."""
-        for ticket in self.tickets.list(sender_id=request.sender_id, limit=10):
+    def _unfinished_ticket(self, sender_id: str) -> str | None:
+        for ticket in self.tickets.list(sender_id=sender_id, limit=10):
             if ticket.status in _UNFINISHED:
                 return ticket.tracking_number
-        ticket = self._file(request, turns)
-        return ticket.tracking_number
+        return None
+
+    def _ticket_for(self, request: Request, turns: Sequence[Turn]) -> str:
+        """The sender's unfinished ticket, or a new one carrying the (masked) transcript."""
+        return self._unfinished_ticket(request.sender_id) or self._file(request, turns).tracking_number
 
     def _file(self, request: Request, turns: Sequence[Turn]) -> Ticket:
         header = catalogue.text("ticket.escalated_header", request.language)
