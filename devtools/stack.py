@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,6 +107,7 @@ class Stack:
         env["RASA_URL"] = self.config.rasa_url
         env["ACTION_SERVER_PORT"] = str(self.config.action_port)
         env.setdefault("ACTION_SERVER_URL", f"{self.config.action_url}/webhook")
+        env.setdefault("GOPAY_TRACKER_DB_URL", self.tracker_db_url())
         env["GOPAY_CONSOLE_HOST"] = self.config.host
         env["GOPAY_CONSOLE_PORT"] = str(self.config.console_port)
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -113,7 +115,7 @@ class Stack:
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         return env
 
-    def render_endpoints(self) -> Path:
+    def endpoints(self) -> dict:
         endpoints = yaml.safe_load(self.config.endpoints_template.read_text()) or {}
         if "ACTION_SERVER_URL" not in str(endpoints.get("action_endpoint")):
             endpoints["action_endpoint"] = {"url": f"{self.config.action_url}/webhook"}
@@ -121,6 +123,29 @@ class Stack:
         if tracker.get("dialect") == "sqlite":
             tracker["db"] = str(self.config.run_dir / "rasa_tracker.db")
         endpoints.update(self.config.endpoint_overrides)
+        return endpoints
+
+    def tracker_db_url(self) -> str:
+        """SQLAlchemy URL of Rasa's SQL tracker store, for the console ("" if not SQL)."""
+        variables = {**os.environ, **self.config.env}
+        tracker = {
+            key: re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m.group(1), ""), str(value))
+            for key, value in (self.endpoints().get("tracker_store") or {}).items()
+        }
+        dialect = str(tracker.get("dialect") or "")
+        if not dialect or "SQL" not in str(tracker.get("type", "SQL")).upper():
+            return ""
+        if dialect == "sqlite":
+            return f"sqlite:///{tracker.get('db')}"
+        user = tracker.get("username") or ""
+        password = f":{tracker['password']}" if tracker.get("password") else ""
+        credentials = f"{user}{password}@" if user else ""
+        port = f":{tracker['port']}" if tracker.get("port") else ""
+        host = tracker.get("url") or "localhost"
+        return f"{dialect}://{credentials}{host}{port}/{tracker.get('db') or 'rasa'}"
+
+    def render_endpoints(self) -> Path:
+        endpoints = self.endpoints()
         path = self.config.run_dir / "endpoints.yml"
         path.write_text(yaml.safe_dump(endpoints, allow_unicode=True))
         return path
