@@ -8,13 +8,16 @@ import getpass
 import logging
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 
-from console import passwords
+from console import learning, passwords
 from console.app import build_app
 from console.settings import ConsoleSettings
 from gopay_support.adapters import logmask
+from gopay_support.adapters.db.reviews import ReviewStore
+from gopay_support.adapters.rasa.tracker_events import TrackerEvents
 from gopay_support.wiring import build_services, load_settings
 
 
@@ -29,7 +32,27 @@ def main(argv: list[str] | None = None) -> int:
     hashing.add_argument(
         "--stdin", action="store_true", help="read the password from standard input instead of a prompt"
     )
+    exporting = commands.add_parser(
+        "export-reviewed", help="write the learning loop's reviewed examples to the training file"
+    )
+    exporting.add_argument("--out", type=Path, default=settings.reviewed_path)
     args = parser.parse_args(argv)
+
+    if args.command == "export-reviewed":
+        services = build_services(load_settings())
+        try:
+            store = ReviewStore(services.database)
+            if settings.tracker_db_url:
+                tracker = TrackerEvents(settings.tracker_db_url)
+                learning.scan(tracker, store)
+                tracker.dispose()
+            result = learning.export(store, args.out, settings.heldout_glob)
+        finally:
+            services.database.dispose()
+        print(f"{result['examples']} reviewed examples written to {result['path']}")
+        for text in result["heldout_left_out"]:
+            print(f"left out (in the held-out test set): {text}")
+        return 0
 
     if args.command == "hash-password":
         if args.stdin:

@@ -8,6 +8,7 @@ the middleware of :mod:`console.security`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from pathlib import Path
@@ -15,15 +16,18 @@ from typing import Any
 
 from aiohttp import web
 
-from console import security, views
+from console import customers, dashboard, learning, live, security, views
 from console.passwords import AgentDirectory
 from console.settings import ConsoleSettings
+from gopay_support.adapters.db.reviews import ReviewStore
 from gopay_support.adapters.rasa import canned
 from gopay_support.adapters.rasa.client import RasaClient, RasaUnavailable
+from gopay_support.adapters.rasa.tracker_events import TrackerEvents
 from gopay_support.core.clock import utcnow
 from gopay_support.core.errors import HandoffError, HandoffNotFound, InvalidTransition, NotOwner
 from gopay_support.core.handoff import transcript
-from gopay_support.core.handoff.model import Handoff, HandoffStatus, Turn
+from gopay_support.core.handoff.model import Handoff, HandoffStatus, QueuePlace, Turn
+from gopay_support.core.handoff.wait import estimate
 from gopay_support.core.tickets.model import TicketStatus
 from gopay_support.wiring import Services
 
@@ -47,6 +51,12 @@ class Console:
         self.throttle = security.LoginThrottle()
         #: Replies to one conversation leave one at a time, so they arrive in order.
         self.send_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        #: Rasa's tracker store read directly (dashboard, learning loop, search, live updates).
+        self.tracker = TrackerEvents(settings.tracker_db_url) if settings.tracker_db_url else None
+        self.reviews = ReviewStore(services.database)
+        self.live = live.LiveHub(self)
+        #: Notes by (agent, client id): a note sent again after a lost answer is added once.
+        self.recent_notes: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def live_transcript(self, handoff: Handoff) -> list[Turn]:
         """The conversation as Rasa has it now (masked); the stored copy if Rasa is down."""
@@ -54,6 +64,20 @@ class Console:
             return transcript.turns(await self.rasa.events(handoff.sender_id))
         except RasaUnavailable:
             return list(handoff.transcript)
+
+    async def queue_view(self) -> tuple[list[QueuePlace], list[list[Turn]], dict[int, int]]:
+        """The open handoffs with their live transcripts, and each waiting one's estimate."""
+        places = self.handoffs.queue()
+        transcripts = await asyncio.gather(*(self.live_transcript(p.handoff) for p in places))
+        settings = self.services.settings
+        on_duty = self.sessions.agents_on_duty()
+        now = utcnow()
+        estimates = {
+            p.handoff.id: estimate(p.position, on_duty, now, settings.hours, settings.handoff).minutes
+            for p in places
+            if p.position
+        }
+        return places, list(transcripts), estimates
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)
@@ -81,12 +105,21 @@ def build_app(
     app.router.add_post("/api/handoffs/{id:\\d+}/notes", add_note)
     app.router.add_post("/api/handoffs/{id:\\d+}/transfer", transfer)
     app.router.add_post("/api/handoffs/{id:\\d+}/resolve", resolve)
+    live.add_routes(app)
+    customers.add_routes(app)
+    dashboard.add_routes(app)
+    learning.add_routes(app)
+    app.on_startup.append(console.live.start)  # type: ignore[arg-type]
     app.on_cleanup.append(_close)  # type: ignore[arg-type]  # aiohttp types its Signal oddly
     return app
 
 
 async def _close(app: web.Application) -> None:
-    await app[CONSOLE].rasa.close()
+    console = app[CONSOLE]
+    await console.live.stop()
+    await console.rasa.close()
+    if console.tracker is not None:
+        console.tracker.dispose()
 
 
 def _console(request: web.Request) -> Console:
@@ -102,20 +135,33 @@ async def _text(request: web.Request, field: str, required: bool = True) -> str:
         body = await request.json()
     except ValueError:
         raise web.HTTPBadRequest(
-            text='{"error": "body must be JSON"}', content_type="application/json"
+            text='{"error": "body must be JSON", "code": "bad_request"}', content_type="application/json"
         ) from None
     value = body.get(field) if isinstance(body, dict) else None
     text = value.strip() if isinstance(value, str) else ""
     if (required and not text) or len(text) > MAX_TEXT:
         raise web.HTTPBadRequest(
-            text=f'{{"error": "{field}: 1-{MAX_TEXT} characters"}}', content_type="application/json"
+            text=json.dumps(
+                {
+                    "error": f"{field}: 1-{MAX_TEXT} characters",
+                    "code": "text_length",
+                    "params": {"field": field, "max": MAX_TEXT},
+                }
+            ),
+            content_type="application/json",
         )
     return text
 
 
 def _refusal(exc: HandoffError) -> web.Response:
     status = 404 if isinstance(exc, HandoffNotFound) else 403 if isinstance(exc, NotOwner) else 409
-    return web.json_response({"error": str(exc)}, status=status)
+    return error(str(exc), exc.code, status, **exc.params)
+
+
+def error(message: str, code: str, status: int, **params: Any) -> web.Response:
+    """A refusal: ``message`` for logs and scripts, ``code`` and ``params`` for the page,
+    which shows the agent its own wording (console/static/i18n.js)."""
+    return web.json_response({"error": message, "code": code, "params": params}, status=status)
 
 
 # -- pages and login --------------------------------------------------------------------
@@ -133,11 +179,11 @@ async def login(request: web.Request) -> web.Response:
     console = _console(request)
     name, password = await _text(request, "agent"), await _text(request, "password")
     if console.throttle.blocked(name):
-        return web.json_response({"error": "too many attempts, try again later"}, status=429)
+        return error("too many attempts, try again later", "throttled", 429)
     if not console.agents.authenticate(name, password):
         console.throttle.failed(name)
         log.info("console: failed login")
-        return web.json_response({"error": "wrong name or password"}, status=401)
+        return error("wrong name or password", "wrong_login", 401)
     console.throttle.succeeded(name)
     old = request.cookies.get(security.COOKIE)
     console.sessions.end(old)  # a new session id at every login (no fixation)
@@ -156,9 +202,18 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    session = request["session"]
-    others = [a for a in _console(request).agents.names() if a != session.agent]
-    return web.json_response({"agent": session.agent, "csrf_token": session.csrf_token, "agents": others})
+    session, console = request["session"], _console(request)
+    on_duty = set(console.sessions.on_duty_names())
+    others = [a for a in console.agents.names() if a != session.agent]
+    return web.json_response(
+        {
+            "agent": session.agent,
+            "role": console.settings.role(session.agent),
+            "csrf_token": session.csrf_token,
+            "agents": others,
+            "colleagues": [{"name": a, "on_duty": a in on_duty} for a in others],
+        }
+    )
 
 
 # -- queue and conversations ---------------------------------------------------------------
@@ -166,15 +221,9 @@ async def me(request: web.Request) -> web.Response:
 
 async def queue(request: web.Request) -> web.Response:
     console, me_ = _console(request), security.agent_of(request)
-    places = console.handoffs.queue()
-    transcripts = await asyncio.gather(*(console.live_transcript(p.handoff) for p in places))
-    now = utcnow()
-    items = []
-    for place, turns in zip(places, transcripts, strict=True):
-        last = next((t for t in reversed(turns) if t.role == "user"), None)
-        items.append(views.queue_item(place, last, now, me_))
-    recent = [views.rated(h) for h in console.handoffs.recent_resolved()]
-    return web.json_response({"queue": items, "resolved": recent})
+    places, transcripts, estimates = await console.queue_view()
+    recent = console.handoffs.recent_resolved()
+    return web.json_response(views.queue(places, transcripts, estimates, recent, utcnow(), me_))
 
 
 async def detail(request: web.Request) -> web.Response:
@@ -184,7 +233,7 @@ async def detail(request: web.Request) -> web.Response:
     except HandoffError as exc:
         return _refusal(exc)
     if handoff.status is HandoffStatus.ACTIVE and handoff.agent != me_:
-        return _refusal(NotOwner(f"claimed by {handoff.agent}"))
+        return _refusal(NotOwner(f"claimed by {handoff.agent}", code="claimed_by", agent=handoff.agent or ""))
     turns = await console.live_transcript(handoff)
     linked = console.tickets.get(handoff.ticket_number) if handoff.ticket_number else None
     return web.json_response(
@@ -195,6 +244,7 @@ async def detail(request: web.Request) -> web.Response:
             console.handoffs.transfers(handoff.id),
             linked,
             me_,
+            utcnow(),
         )
     )
 
@@ -218,6 +268,7 @@ async def claim(request: web.Request) -> web.Response:
     if handoff.ticket_number:
         _move_ticket(console, handoff, TicketStatus.IN_PROGRESS, f"claimed by {agent}")
     log.info("console: %s claimed handoff %s", agent, handoff.id)
+    console.live.poke()
     return web.json_response({"status": handoff.status.value, "agent": handoff.agent})
 
 
@@ -231,30 +282,42 @@ async def reply(request: web.Request) -> web.Response:
         except HandoffError as exc:
             return _refusal(exc)
         except RasaUnavailable as exc:
-            return web.json_response({"error": str(exc)}, status=502)
+            return error(str(exc), "rasa_unavailable", 502)
+    console.live.poke()
     return web.json_response({"status": "sent"})
 
 
 async def add_note(request: web.Request) -> web.Response:
     console, agent = _console(request), security.agent_of(request)
     text = await _text(request, "text")
+    request_id = await _text(request, "client_id", required=False)
+    key = (agent, request_id)
+    if request_id and key in console.recent_notes:
+        return web.json_response(console.recent_notes[key])  # a retried request: added once
     try:
         added = console.handoffs.add_note(_id(request), agent, text)
     except HandoffError as exc:
         return _refusal(exc)
-    return web.json_response(views.note(added))
+    body = views.note(added)
+    if request_id:
+        console.recent_notes[key] = body
+        while len(console.recent_notes) > 1000:
+            console.recent_notes.pop(next(iter(console.recent_notes)))
+    console.live.poke()
+    return web.json_response(body)
 
 
 async def transfer(request: web.Request) -> web.Response:
     console, agent = _console(request), security.agent_of(request)
     to_agent = await _text(request, "to")
     if to_agent not in console.agents:
-        return web.json_response({"error": "no such agent"}, status=400)
+        return error("no such agent", "no_such_agent", 400)
     try:
         handoff = console.handoffs.transfer(_id(request), agent, to_agent)
     except HandoffError as exc:
         return _refusal(exc)
     log.info("console: handoff %s transferred from %s to %s", handoff.id, agent, to_agent)
+    console.live.poke()
     return web.json_response({"agent": handoff.agent})
 
 
@@ -272,8 +335,9 @@ async def resolve(request: web.Request) -> web.Response:
         await console.rasa.hand_back(handoff.sender_id)
     except RasaUnavailable as exc:
         # Resolving again retries the hand-back (the store allows it for the same agent).
-        return web.json_response({"error": f"resolved, but the bot was not resumed: {exc}"}, status=502)
+        return error(f"resolved, but the bot was not resumed: {exc}", "not_resumed", 502)
     log.info("console: %s resolved handoff %s", agent, handoff.id)
+    console.live.poke()
     return web.json_response({"status": handoff.status.value})
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from gopay_support.core.handoff.model import Handoff, Note, QueuePlace, Transfer, Turn
-from gopay_support.core.tickets.model import Ticket
+from gopay_support.core.tickets.model import TRANSITIONS, Ticket
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -28,14 +28,49 @@ def _summary(h: Handoff, me: str) -> dict[str, Any]:
     }
 
 
-def queue_item(place: QueuePlace, last: Turn | None, now: datetime, me: str) -> dict[str, Any]:
+def times(h: Handoff, now: datetime) -> dict[str, int | None]:
+    """Waiting stops at the claim (or when the customer left); handling runs from the claim
+    to the resolution."""
+    waited_until = h.claimed_at or h.resolved_at or now
+    handled_until = h.resolved_at or now
+    return {
+        "waiting_seconds": max(0, int((waited_until - h.created_at).total_seconds())),
+        "handling_seconds": (
+            max(0, int((handled_until - h.claimed_at).total_seconds())) if h.claimed_at else None
+        ),
+    }
+
+
+def queue_item(
+    place: QueuePlace, turns: list[Turn], now: datetime, me: str, estimate_minutes: int | None = None
+) -> dict[str, Any]:
     h = place.handoff
+    last = next((t for t in reversed(turns) if t.role == "user"), None)
     return {
         **_summary(h, me),
+        **times(h, now),
         "position": place.position,
-        "waiting_seconds": int((now - h.created_at).total_seconds()),
+        "estimate_minutes": estimate_minutes,
+        "created_at": _iso(h.created_at),
         "last_message": last.text if last else "",
+        #: Messages the customer wrote so far: the page counts the ones the agent has not seen.
+        "user_messages": sum(1 for t in turns if t.role == "user"),
     }
+
+
+def queue(
+    places: list[QueuePlace],
+    transcripts: list[list[Turn]],
+    estimates: dict[int, int],
+    recent: list[Handoff],
+    now: datetime,
+    me: str,
+) -> dict[str, Any]:
+    items = [
+        queue_item(place, turns, now, me, estimates.get(place.handoff.id))
+        for place, turns in zip(places, transcripts, strict=True)
+    ]
+    return {"queue": items, "resolved": [rated(h) for h in recent]}
 
 
 def rated(handoff: Handoff) -> dict[str, Any]:
@@ -69,6 +104,20 @@ def ticket(item: Ticket | None, language: str) -> dict[str, Any] | None:
         "category": item.category,
         "priority": item.priority.value,
         "created_at": _iso(item.created_at),
+        "updated_at": _iso(item.updated_at),
+        "next": sorted(s.value for s in TRANSITIONS[item.status]),
+        "history": [
+            {
+                "from": c.from_status.value if c.from_status else None,
+                "to": c.to_status.value,
+                "at": _iso(c.changed_at),
+                "actor": c.actor,
+                "note": c.note,
+                "notified": c.notified_at is not None,
+                "notify_error": bool(c.notify_error),
+            }
+            for c in item.history
+        ],
     }
 
 
@@ -79,11 +128,15 @@ def detail(
     transfers: list[Transfer],
     linked: Ticket | None,
     me: str,
+    now: datetime,
 ) -> dict[str, Any]:
     return {
         **_summary(h, me),
+        **times(h, now),
         "sender": h.sender_id,
         "created_at": _iso(h.created_at),
+        "claimed_at": _iso(h.claimed_at),
+        "resolved_at": _iso(h.resolved_at),
         "resolution": h.resolution,
         "csat_rating": h.csat_rating,
         "transcript": [turn(t) for t in transcript],

@@ -365,9 +365,9 @@ def test_page_shows_user_html_as_text_and_keeps_it_masked(tmp_path):
                 await page.fill("#login-agent", "alice")
                 await page.fill("#login-password", PASSWORDS["alice"])
                 await page.click("#login-submit")
-                row = page.locator(f'#queue-body tr[data-id="{handoff}"]')
+                row = page.locator(f'#queue-body li[data-id="{handoff}"]')
                 await row.wait_for()
-                assert await row.locator("td.last").text_content() == HTML
+                assert await row.locator(".last").text_content() == HTML
                 await row.click()
                 await page.click("#claim")
                 await page.locator("#owner-tools").wait_for()
@@ -375,7 +375,7 @@ def test_page_shows_user_html_as_text_and_keeps_it_masked(tmp_path):
                 assert texts[-1] == HTML and "138****5678" in texts[0]
                 assert PHONE not in await page.content()
                 assert await page.evaluate("window.__pwned") is None
-                assert await page.locator("#transcript img, #queue img").count() == 0
+                assert await page.locator("#transcript img, #queue-body img").count() == 0
             finally:
                 await browser.close()
 

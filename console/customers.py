@@ -1,0 +1,167 @@
+"""The customer panel, search, and ticket status changes from the console.
+
+* ``GET /api/handoffs/{id}/customer``: who the customer is to support: channel, language,
+  their tickets with status and history, their earlier conversations with agents, CSAT;
+* ``GET /api/search?q=``: a tracking number finds its ticket and conversations; any other
+  text finds conversations whose messages, resolution or notes contain it;
+* ``POST /api/tickets/{number}/status``: move a ticket (the lifecycle of
+  :mod:`gopay_support.core.tickets.model`) and tell the customer on their own channel
+  (:class:`~gopay_support.core.tickets.notify.Notifier` through the Rasa client). Asking
+  for the status a ticket already has changes nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from console import security, views
+from gopay_support.core import tracking
+from gopay_support.core.errors import HandoffError, InvalidTransition, NotOwner, TicketNotFound
+from gopay_support.core.handoff.model import Handoff, HandoffStatus
+from gopay_support.core.tickets.model import TicketStatus
+from gopay_support.core.tickets.notify import Notifier
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 100
+
+
+def _console(request: web.Request) -> Any:
+    from console.app import CONSOLE
+
+    return request.app[CONSOLE]
+
+
+def _error(message: str, code: str, status: int, **params: Any) -> web.Response:
+    from console.app import error
+
+    return error(message, code, status, **params)
+
+
+def _handoff_row(h: Handoff, me: str, snippet: str | None = None) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "status": h.status.value,
+        "channel": h.channel or "-",
+        "language": h.language,
+        "agent": h.agent,
+        "mine": h.agent == me,
+        "created_at": views._iso(h.created_at),
+        "resolved_at": views._iso(h.resolved_at),
+        "ticket": h.ticket_number,
+        "resolution": h.resolution,
+        "csat_rating": h.csat_rating,
+        "snippet": snippet,
+    }
+
+
+async def customer(request: web.Request) -> web.Response:
+    console, me = _console(request), security.agent_of(request)
+    try:
+        handoff = console.handoffs.get(int(request.match_info["id"]))
+    except HandoffError as exc:
+        return _error(str(exc), exc.code, 404)
+    if handoff.status is HandoffStatus.ACTIVE and handoff.agent != me:
+        refusal = NotOwner(f"claimed by {handoff.agent}", code="claimed_by", agent=handoff.agent or "")
+        return _error(str(refusal), refusal.code, 403, **refusal.params)
+    tickets = console.tickets.list(sender_id=handoff.sender_id, limit=20)
+    earlier = [h for h in console.handoffs.of_sender(handoff.sender_id) if h.id != handoff.id]
+    ratings = [h.csat_rating for h in [handoff, *earlier] if h.csat_rating]
+    return web.json_response(
+        {
+            "channel": handoff.channel or "-",
+            "language": handoff.language,
+            "tickets": [views.ticket(t, handoff.language) for t in tickets],
+            "conversations": [_handoff_row(h, me) for h in earlier],
+            "csat": {
+                "ratings": ratings,
+                "average": round(sum(ratings) / len(ratings), 2) if ratings else None,
+            },
+        }
+    )
+
+
+async def search(request: web.Request) -> web.Response:
+    console, me = _console(request), security.agent_of(request)
+    query = request.query.get("q", "").strip()[:MAX_QUERY]
+    if len(query) < 2:
+        return _error("query: at least 2 characters", "query_too_short", 400)
+    number = tracking.normalize(query)
+    tickets = []
+    found: dict[int, tuple[Handoff, str | None]] = {}
+    if number:
+        ticket = console.tickets.get(number)
+        if ticket is not None:
+            tickets.append(views.ticket(ticket, ticket.language))
+            for h in console.handoffs.by_senders([ticket.sender_id]):
+                found[h.id] = (h, None)
+    else:
+        for h in console.handoffs.search(query):
+            found[h.id] = (h, _snippet(h, query))
+        if console.tracker is not None:
+            senders = await asyncio.to_thread(console.tracker.search_senders, query)
+            for h in console.handoffs.by_senders(senders):
+                found.setdefault(h.id, (h, _snippet(h, query)))
+    rows = [_handoff_row(h, me, snippet) for h, snippet in sorted(found.values(), key=lambda x: -x[0].id)]
+    return web.json_response({"query": query, "tickets": tickets, "conversations": rows[:30]})
+
+
+def _snippet(h: Handoff, query: str) -> str | None:
+    folded = query.casefold()
+    for turn in h.transcript:
+        if folded in turn.text.casefold():
+            return turn.text[:160]
+    return None
+
+
+async def ticket_detail(request: web.Request) -> web.Response:
+    console = _console(request)
+    ticket = console.tickets.get(request.match_info["number"])
+    if ticket is None:
+        return _error("no such ticket", "no_such_ticket", 404)
+    return web.json_response(views.ticket(ticket, ticket.language))
+
+
+async def ticket_status(request: web.Request) -> web.Response:
+    console, agent = _console(request), security.agent_of(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error("body must be JSON", "bad_request", 400)
+    raw = body.get("status") if isinstance(body, dict) else None
+    note = body.get("note") if isinstance(body, dict) else None
+    try:
+        status = TicketStatus(raw)
+    except ValueError:
+        return _error("unknown status", "bad_status", 400)
+    note_text = note.strip()[:1000] if isinstance(note, str) and note.strip() else None
+    number = request.match_info["number"]
+    current = console.tickets.get(number)
+    if current is None:
+        return _error("no such ticket", "no_such_ticket", 404)
+    if current.status is status:  # already there: a repeated request changes nothing
+        return web.json_response({"ticket": views.ticket(current, current.language), "changed": False})
+    try:
+        ticket, change = console.tickets.set_status(number, status, actor=f"agent:{agent}", note=note_text)
+    except TicketNotFound:
+        return _error("no such ticket", "no_such_ticket", 404)
+    except InvalidTransition as exc:
+        return _error(str(exc), "bad_transition", 409, current=exc.current, new=exc.new)
+    result = await Notifier(console.tickets, console.rasa).push(ticket, change)
+    log.info("console: %s moved ticket %s to %s", agent, ticket.tracking_number, status.value)
+    console.live.poke()
+    fresh = console.tickets.get(number) or ticket
+    return web.json_response(
+        {"ticket": views.ticket(fresh, fresh.language), "changed": True, "notified": result.delivered},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/handoffs/{id:\\d+}/customer", customer)
+    app.router.add_get("/api/search", search)
+    app.router.add_get("/api/tickets/{number}", ticket_detail)
+    app.router.add_post("/api/tickets/{number}/status", ticket_status)
