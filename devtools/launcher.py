@@ -25,7 +25,8 @@ def main() -> int:
             run_dir=PROJECT_ROOT / "var" / "run",
             action_port=cfg.action_server_port,
             console_port=ConsoleSettings.from_env().port,
-            env=agent_env,
+            # The ticket command line (python -m gopay_support tickets ...) reads the same database.
+            env={**agent_env, "TICKETS_DB_URL": cfg.database_url},
         )
     )
     stopping = False
@@ -51,6 +52,10 @@ Gopay support assistant is running.
   NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
   Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
                    {agent_notice}
+  Human handoff:   needs an agent logged in to the console with the page open; until then
+                   "talk to an agent" is answered with "no agent available" and a ticket.
+                   Open the console URL above and log in to take conversations.
+  Tickets (CLI):   .venv/bin/python -m gopay_support tickets list   (same database: {cfg.database_url})
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,

@@ -28,6 +28,13 @@ from gopay_support.core.settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The environment variable of each contact detail (ContactDetails field -> variable).
+CONTACT_SETTINGS = {
+    "phone": "GOPAY_SUPPORT_PHONE",
+    "email": "GOPAY_SUPPORT_EMAIL",
+    "social": "GOPAY_SUPPORT_SOCIAL",
+    "website": "GOPAY_SUPPORT_WEBSITE",
+}
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tickets.db'}"
 
 
@@ -99,12 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             staffed=(int(start), int(end)),
             holidays=env.items("GOPAY_HOLIDAYS"),
         ),
-        contact=ContactDetails(
-            phone=env.text("GOPAY_SUPPORT_PHONE", ContactDetails.phone),
-            email=env.text("GOPAY_SUPPORT_EMAIL", ContactDetails.email),
-            social=env.text("GOPAY_SUPPORT_SOCIAL", ContactDetails.social),
-            website=env.text("GOPAY_SUPPORT_WEBSITE", ContactDetails.website),
-        ),
+        contact=ContactDetails(**{name: env.text(variable) for name, variable in CONTACT_SETTINGS.items()}),
         tickets=TicketSettings(
             description_max_chars=env.integer(
                 "TICKET_DESCRIPTION_MAX_CHARS", TicketSettings.description_max_chars

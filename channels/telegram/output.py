@@ -15,11 +15,23 @@ from rasa.core.channels.channel import OutputChannel
 from channels.telegram import identity
 from channels.telegram.formatting import inline_keyboard, split_text
 from channels.telegram.sender import TelegramSender
+from gopay_support.core import catalogue, language
+from gopay_support.core.handoff.transcript import AGENT_KEY
 
 logger = logging.getLogger(__name__)
 
 #: Telegram rejects empty messages; a keyboard without text gets this pointer.
 _KEYBOARD_ONLY_TEXT = "⬇️"
+
+
+def agent_marked(text: str, kwargs: dict[str, Any]) -> str:
+    """An agent's message (bot event metadata ``gopay_agent``) starts with their name and a
+    "support agent" mark in the message's language, so the customer sees a person answers."""
+    name = kwargs.get(AGENT_KEY)
+    if not isinstance(name, str) or not name.strip() or not text.strip():
+        return text
+    prefix = catalogue.text("agent.prefix", language.resolve(text), name=name.strip()[:64])
+    return f"{prefix}\n{text}"
 
 
 class TelegramOutput(OutputChannel):
@@ -33,7 +45,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         chat_id = identity.chat_id(recipient_id)
-        for chunk in split_text(text):
+        for chunk in split_text(agent_marked(text, kwargs)):
             await self._sender.send_message(chat_id, chunk)
 
     async def send_text_with_buttons(
@@ -41,7 +53,7 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         chat_id = identity.chat_id(recipient_id)
         keyboard = await inline_keyboard(buttons, self._store_payload)
-        chunks = split_text(text or "") or [_KEYBOARD_ONLY_TEXT]
+        chunks = split_text(agent_marked(text or "", kwargs)) or [_KEYBOARD_ONLY_TEXT]
         for chunk in chunks[:-1]:
             await self._sender.send_message(chat_id, chunk)
         # The keyboard goes with the last part, right where the customer finishes reading.

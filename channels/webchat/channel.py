@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint
 from socketio import AsyncServer
 from socketio import exceptions as sio_exceptions
@@ -28,6 +28,8 @@ from channels.webchat.dedup import valid_client_id
 from channels.webchat.gate import MessageGate, Verdict
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
+from channels.webchat.output import WebChatOutput
+from channels.webchat.queue import QueueDesk
 from channels.webchat.settings import WebChatSettings
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 #: Event telling the widget the server's limits, sent right after ``session_confirm``.
 SETTINGS_EVENT = "webchat_settings"
+#: The customer's side of the agent queue (``channels/webchat/queue.py``), both with ack.
+STATUS_EVENT = "handoff_status"
+LEAVE_EVENT = "handoff_leave"
 
 
 class WebChatInput(SocketIOInput):
@@ -48,10 +53,19 @@ class WebChatInput(SocketIOInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
         channel = super().from_credentials({"session_persistence": True, **(credentials or {})})
         assert isinstance(channel, WebChatInput)
+        channel.desk = QueueDesk()
         return channel
 
-    def __init__(self, *args: Any, webchat: WebChatSettings | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        webchat: WebChatSettings | None = None,
+        desk: QueueDesk | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        #: The agent queue seen from the chat; None (tests of the bare channel): no queue state.
+        self.desk = desk
         self.limits = webchat or WebChatSettings.from_env()
         self.gate = MessageGate.from_settings(self.limits)
         self.origins = OriginPolicy(self.limits.allowed_origins)
@@ -63,8 +77,10 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
         self.sio = sio  # get_output_channel() needs it for messages pushed from outside
         blueprint = SocketBlueprint(sio, self.socketio_path, "webchat", __name__)
-        static.add_routes(blueprint)
+        static.add_routes(blueprint, self.origins)
         sio.on("connect", self.on_connect, namespace=self.namespace)
+        sio.on(STATUS_EVENT, self.on_handoff_status, namespace=self.namespace)
+        sio.on(LEAVE_EVENT, self.on_handoff_leave, namespace=self.namespace)
         sio.on("session_request", self.on_session_request, namespace=self.namespace)
         sio.on(
             self.user_message_evt,
@@ -120,7 +136,7 @@ class WebChatInput(SocketIOInput):
         metadata = self._metadata(data)
         verdict = self.gate.admit(conversation, text, client_id)
         if verdict is Verdict.ACCEPTED:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WebChatOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text,
                 output,
@@ -138,7 +154,32 @@ class WebChatInput(SocketIOInput):
             if notice:
                 reply = {"text": notice, "notice": verdict.value}
                 await sio.emit(self.bot_message_evt, reply, room=sid, namespace=namespace)
-        return {"status": verdict.value, "client_message_id": client_id}
+        ack: dict[str, Any] = {"status": verdict.value, "client_message_id": client_id}
+        if verdict is Verdict.ACCEPTED and self.desk is not None:
+            ack["handoff"] = await self.desk.status_async(conversation)
+        return ack
+
+    async def _conversation(self, sid: str) -> str | None:
+        session = await self._sio.get_session(sid, namespace=self.namespace)
+        return session.get("conversation")
+
+    async def on_handoff_status(self, sid: str, _data: Any = None) -> dict[str, Any]:
+        conversation = await self._conversation(sid)
+        if conversation is None or self.desk is None:
+            return {"state": "none"}
+        return await self.desk.status_async(conversation)
+
+    async def on_handoff_leave(self, sid: str, _data: Any = None) -> dict[str, Any]:
+        conversation = await self._conversation(sid)
+        if conversation is None or self.desk is None:
+            return {"state": "none"}
+        return await self.desk.leave(conversation)
+
+    def get_output_channel(self) -> WebChatOutput | None:
+        """The output for messages pushed from outside (agent replies, status updates)."""
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
 
     def _metadata(self, data: dict[str, Any]) -> dict[str, Any]:
         """Only the widget's interface language passes; other client metadata is untrusted."""

@@ -13,6 +13,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.webchat.origins import OriginPolicy
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 DEMO_PAGE = PACKAGE_DIR / "demo" / "index.html"
@@ -38,9 +40,11 @@ def served_files() -> dict[str, Path]:
     }
 
 
-def add_routes(blueprint: Blueprint) -> None:
-    """``GET /`` (the demo page) and ``GET /static/<name>`` under the blueprint's prefix."""
+def add_routes(blueprint: Blueprint, origins: OriginPolicy | None = None) -> None:
+    """``GET /`` (the demo page), ``GET /static/<name>`` and ``GET /origin-check`` under the
+    blueprint's prefix."""
     files = served_files()
+    policy = origins or OriginPolicy()
 
     async def demo_page(_: Request) -> HTTPResponse:
         headers = {**_COMMON_HEADERS, "Content-Security-Policy": DEMO_CSP}
@@ -55,6 +59,16 @@ def add_routes(blueprint: Blueprint) -> None:
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
+    async def origin_check(request: Request) -> HTTPResponse:
+        """Whether the asking page's origin may open the chat socket. Readable by any page
+        (it tells nothing secret), so a widget embedded on a site that is not allowed can show
+        a setup error instead of reconnecting forever."""
+        origin = request.headers.get("origin")
+        allowed = policy.allows(origin, request.headers.get("host"))
+        headers = {**_COMMON_HEADERS, "Access-Control-Allow-Origin": "*"}
+        return response.json({"allowed": allowed, "setting": "GOPAY_WEBCHAT_ORIGINS"}, headers=headers)
+
     blueprint.add_route(demo_page, "/", methods=["GET"], name="webchat_demo")
     blueprint.add_route(static_file, "/static/<name:str>", methods=["GET"], name="webchat_static")
     blueprint.add_route(health, "/health", methods=["GET"], name="webchat_health")
+    blueprint.add_route(origin_check, "/origin-check", methods=["GET"], name="webchat_origin_check")

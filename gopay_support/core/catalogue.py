@@ -61,6 +61,13 @@ MESSAGES: dict[str, Bilingual] = {
     "transcript.bot": Bilingual("机器人", "Bot"),
     "transcript.agent": Bilingual("客服", "Agent"),
     "ticket.escalated_header": Bilingual("已转人工客服", "Escalated to a human agent"),
+    # -- an agent's message on channels without a sender field (Telegram) ---------------------
+    "agent.prefix": Bilingual("👤 {name}（人工客服）：", "👤 {name} (support agent):"),
+    # -- contact details not configured: what customers read instead (no invented facts) ------
+    "contact.unset.phone": Bilingual("官网公布的客服电话", "the support number on Gopay's official website"),
+    "contact.unset.email": Bilingual("官网公布的客服邮箱", "the support address on Gopay's official website"),
+    "contact.unset.social": Bilingual("Gopay 官方账号", "Gopay's official accounts"),
+    "contact.unset.website": Bilingual("Gopay 官方网站", "Gopay's official website"),
 }
 
 

@@ -9,24 +9,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gopay_support.core import catalogue
 from gopay_support.core.hours import ServiceHours
 
 
 @dataclass(frozen=True)
 class ContactDetails:
-    """How customers reach human support; filled into FAQ answers as slots."""
+    """How customers reach human support; filled into FAQ answers as slots.
 
-    phone: str = "[客服电话未配置 / support phone not configured: GOPAY_SUPPORT_PHONE]"
-    email: str = "[客服邮箱未配置 / support email not configured: GOPAY_SUPPORT_EMAIL]"
-    social: str = "[官方社交账号未配置 / social accounts not configured: GOPAY_SUPPORT_SOCIAL]"
-    website: str = "[官网未配置 / website not configured: GOPAY_SUPPORT_WEBSITE]"
+    The seed gives no phone number, e-mail address or social accounts: unset ones ("") are
+    replaced by a neutral pointer to the official website in the answer's language (the
+    catalogue's ``contact.unset.*``), never by an invented value; the response generator
+    logs which setting is missing.
+    """
 
-    def as_slots(self) -> dict[str, str]:
+    phone: str = ""
+    email: str = ""
+    social: str = ""
+    website: str = ""
+
+    def missing(self) -> list[str]:
+        """Names of the details that are not configured (``phone``, ``email``...)."""
+        return [name for name in ("phone", "email", "social", "website") if not getattr(self, name)]
+
+    def as_slots(self, language: str | None = None) -> dict[str, str]:
+        def value(name: str) -> str:
+            return getattr(self, name) or catalogue.text(f"contact.unset.{name}", language)
+
         return {
-            "support_phone": self.phone,
-            "support_email": self.email,
-            "support_social": self.social,
-            "support_website": self.website,
+            "support_phone": value("phone"),
+            "support_email": value("email"),
+            "support_social": value("social"),
+            "support_website": value("website"),
         }
 
 

@@ -49,12 +49,26 @@
       you: "您",
       bot: "Gopay 客服",
       agent: "人工客服",
+      agentSaid: "人工客服 {name}",
       notice: "系统提示",
       pending: "等待发送",
       sent: "已发送",
       failed: "未送达",
+      queuedAck: "已收到，已转给人工客服",
+      agentAck: "已发送给客服 {name}",
       link: "链接",
       image: "查看图片",
+      queueWaiting: "正在为您转接人工客服：排在第 {position} 位，预计约 {minutes} 分钟",
+      queueActive: "人工客服 {name} 正在为您服务",
+      leaveQueue: "回到机器人",
+      leaving: "正在返回…",
+      leaveFailed: "暂时无法返回机器人，请稍后再试。",
+      agentJoined: "人工客服 {name} 已接入会话",
+      agentLeft: "人工客服已结束会话",
+      unreadTitle: "({n}) 新消息",
+      unreadBadge: "{n} 条未读消息",
+      setupError: "此网站暂时无法使用在线客服（网站配置问题）。请通过 Gopay 官方网站或 App 联系我们。",
+      topics: "常见问题",
     },
     en: {
       title: "Gopay Support",
@@ -78,12 +92,26 @@
       you: "You",
       bot: "Gopay Support",
       agent: "Support agent",
+      agentSaid: "Support agent {name}",
       notice: "Notice",
       pending: "Waiting to send",
       sent: "Sent",
       failed: "Not delivered",
+      queuedAck: "Received, passed to an agent",
+      agentAck: "Sent to {name}",
       link: "link",
       image: "View image",
+      queueWaiting: "Connecting you to an agent: you are number {position}, about {minutes} min",
+      queueActive: "{name} from support is helping you",
+      leaveQueue: "Back to the bot",
+      leaving: "Going back…",
+      leaveFailed: "Could not go back to the bot right now. Please try again shortly.",
+      agentJoined: "{name} from support joined the conversation",
+      agentLeft: "The agent closed the conversation",
+      unreadTitle: "({n}) New message",
+      unreadBadge: "{n} unread messages",
+      setupError: "Chat is not available on this site (a setup problem). Please contact us through Gopay's official website or app.",
+      topics: "Popular topics",
     },
   };
 
@@ -98,6 +126,16 @@
     token: null, // a JWT from the host site, or getToken: function returning one (or a Promise)
     getToken: null,
     storagePrefix: "gopay-chat",
+    sound: false, // a short tone for new messages while the panel is closed or the tab hidden
+    // Topic buttons under the welcome message; payloads select a topic exactly.
+    topics: [
+      { zh: "充值失败", en: "Top-up failed", payload: "/faq/topup_failed" },
+      { zh: "提现延迟", en: "Withdrawal delayed", payload: "/faq/withdraw_delayed" },
+      { zh: "退款未到账", en: "Refund missing", payload: "/faq/refund_failed" },
+      { zh: "账户安全", en: "Account security", payload: "/faq/account_security" },
+      { zh: "查询工单", en: "Check a ticket", payload: "/ticket_status" },
+      { zh: "转人工客服", en: "Talk to an agent", payload: "/human_handoff" },
+    ],
   };
 
   var COLOR_VARS = {
@@ -192,6 +230,84 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  var LIST_RE = /^\s*(?:([-*\u2022])|(\d{1,2})[.\u3001)])\s+(.*)$/;
+  var INLINE_RE = /\*\*([^*\n]+?)\*\*|\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)/g;
+
+  /** **bold** and [label](https://...) inside a line; everything else stays text. */
+  function appendInline(parent, text) {
+    var last = 0;
+    var match;
+    INLINE_RE.lastIndex = 0;
+    while ((match = INLINE_RE.exec(text))) {
+      appendRichText(parent, text.slice(last, match.index));
+      if (match[1] !== undefined) {
+        var strong = el("strong");
+        appendRichText(strong, match[1]);
+        parent.appendChild(strong);
+      } else {
+        var href = safeHref(match[3]);
+        if (href) {
+          var link = el("a", "gc-link", { rel: "noopener noreferrer", target: "_blank" });
+          link.href = href;
+          link.textContent = match[2];
+          parent.appendChild(link);
+        } else {
+          parent.appendChild(document.createTextNode(match[0]));
+        }
+      }
+      last = INLINE_RE.lastIndex;
+    }
+    appendRichText(parent, text.slice(last));
+  }
+
+  /**
+   * The safe markdown subset of bot and agent messages: bold, bulleted and numbered lists,
+   * links (http/https only). Built with the DOM, never parsed as HTML.
+   */
+  function appendMarkdown(parent, text) {
+    var buffer = [];
+    var list = null;
+    var listType = null;
+    function flushText() {
+      while (buffer.length && !buffer[buffer.length - 1].trim()) buffer.pop();
+      while (buffer.length && !buffer[0].trim()) buffer.shift();
+      if (buffer.length) {
+        var block = el("span", "gc-text");
+        appendInline(block, buffer.join("\n"));
+        parent.appendChild(block);
+      }
+      buffer = [];
+    }
+    text.split("\n").forEach(function (line) {
+      var match = LIST_RE.exec(line);
+      if (match) {
+        var type = match[1] ? "ul" : "ol";
+        if (!list || listType !== type) {
+          flushText();
+          list = el(type, "gc-list");
+          if (type === "ol" && match[2] !== "1") list.setAttribute("start", match[2]);
+          parent.appendChild(list);
+          listType = type;
+        }
+        var item = el("li");
+        appendInline(item, match[3]);
+        list.appendChild(item);
+        return;
+      }
+      if (list && !line.trim()) return;
+      list = null;
+      buffer.push(line);
+    });
+    flushText();
+  }
+
+  function initials(name) {
+    var words = String(name || "?").trim().split(/\s+/);
+    var first = Array.from(words[0] || "?")[0] || "?";
+    var second = words.length > 1 ? Array.from(words[words.length - 1])[0] || "" : "";
+    return (first + second).toUpperCase();
+  }
+
   function detectLanguage(config) {
     var wanted = (config.language || "auto").toLowerCase();
     if (wanted === "zh" || wanted === "en") return wanted;
@@ -263,9 +379,18 @@
     this.flushing = false;
     this.flushAgain = false;
     this.socket = null;
+    this.unread = 0;
+    this.pageTitle = document.title;
+    // The agent queue as the server last told it: {state: none|waiting|active, ...}.
+    this.handoff = this.store.get("handoff", { state: "none" });
+    this.handoffTimer = null;
     this.build();
     this.render();
     this.setOpen(this.store.get("open", config.startOpen), false);
+    var self = this;
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && self.open) self.clearUnread();
+    });
   }
 
   ChatWidget.prototype.t = function (key, params) {
@@ -303,8 +428,10 @@
       "aria-expanded": "false",
     });
     this.launcherText = el("span", "gc-launcher-text");
+    this.badge = el("span", "gc-badge", { hidden: "", "aria-hidden": "true" });
     this.launcher.appendChild(el("span", "gc-launcher-icon", { "aria-hidden": "true" }));
     this.launcher.appendChild(this.launcherText);
+    this.launcher.appendChild(this.badge);
     this.launcher.addEventListener("click", function () {
       self.setOpen(true);
     });
@@ -326,6 +453,15 @@
     header.appendChild(this.closeButton);
 
     this.banner = el("div", "gc-banner", { role: "status", hidden: "" });
+    // While waiting for (or talking to) an agent: where the customer stands, and a way back.
+    this.queueBar = el("div", "gc-queue", { role: "status", hidden: "" });
+    this.queueText = el("span", "gc-queue-text");
+    this.leaveButton = el("button", "gc-leave", { type: "button" });
+    this.leaveButton.addEventListener("click", function () {
+      self.leaveQueue();
+    });
+    this.queueBar.appendChild(this.queueText);
+    this.queueBar.appendChild(this.leaveButton);
     // The log is filled before it becomes live, so restored history is not read out again.
     this.log = el("div", "gc-log", { role: "log", tabindex: "0" });
     this.typing = el("div", "gc-typing", { hidden: "" });
@@ -388,7 +524,7 @@
       }).observe(this.log);
     }
 
-    [header, this.banner, this.log, this.typing, this.quick, this.form].forEach(function (part) {
+    [header, this.banner, this.queueBar, this.log, this.typing, this.quick, this.form].forEach(function (part) {
       self.panel.appendChild(part);
     });
     this.frame.appendChild(this.launcher);
@@ -418,7 +554,10 @@
     this.panel.hidden = !this.open;
     this.launcher.hidden = this.open;
     this.launcher.setAttribute("aria-expanded", String(this.open));
-    if (this.open) this.scrollToEnd();
+    if (this.open) {
+      this.clearUnread();
+      this.scrollToEnd();
+    }
     if (moveFocus === false) return;
     if (this.open) this.input.focus();
     else this.launcher.focus();
@@ -452,15 +591,19 @@
 
     this.log.removeAttribute("aria-live");
     this.log.textContent = "";
-    var welcome = el("p", "gc-welcome");
-    welcome.textContent = this.t("welcome");
+    // The welcome is a message from the bot; its topic buttons show until the first message.
+    var welcome = this.renderEntry({ id: "welcome", role: "bot", text: this.t("welcome"), ts: Date.now() });
+    welcome.classList.add("gc-welcome");
+    welcome.querySelector(".gc-meta").hidden = true;
     this.log.appendChild(welcome);
     this.transcript.forEach(function (entry) {
       self.log.appendChild(self.renderEntry(entry));
     });
     this.log.setAttribute("aria-live", "polite");
     this.renderQuickReplies();
+    this.renderQueue();
     this.updateInputState();
+    this.updateUnread();
     this.scrollToEnd();
   };
 
@@ -468,13 +611,28 @@
     var role = entry.role;
     var item = el("div", "gc-msg gc-" + role, { "data-id": entry.id });
     var who = el("span", "gc-visually-hidden");
-    who.textContent = this.t(role === "user" ? "you" : role) + ": ";
+    var label = role === "user" ? this.t("you") : role === "system" ? this.t("notice") : this.t(role);
+    if (role === "agent") label = this.t("agentSaid", { name: entry.agent || "" });
+    who.textContent = label + ": ";
+    if (role === "agent") {
+      // A person answers: name, initials and a visible "support agent" mark.
+      var byline = el("div", "gc-byline", { "aria-hidden": "true" });
+      byline.appendChild(el("span", "gc-avatar"));
+      byline.lastChild.textContent = initials(entry.agent);
+      var name = el("span", "gc-agent-name");
+      name.textContent = entry.agent || "";
+      byline.appendChild(name);
+      var mark = el("span", "gc-agent-mark");
+      mark.textContent = this.t("agent");
+      byline.appendChild(mark);
+      item.appendChild(byline);
+    }
     var bubble = el("div", "gc-bubble", { lang: CJK_RE.test(entry.text) ? "zh-CN" : "en" });
     bubble.appendChild(who);
-    if (role === "user") {
+    if (role === "user" || role === "notice" || role === "system") {
       bubble.appendChild(document.createTextNode(entry.text));
     } else {
-      appendRichText(bubble, entry.text);
+      appendMarkdown(bubble, entry.text);
     }
     if (entry.image) {
       var href = safeHref(entry.image);
@@ -497,7 +655,7 @@
     meta.appendChild(time);
     if (role === "user") {
       var status = el("span", "gc-status gc-status-" + entry.status);
-      status.textContent = this.t(entry.status);
+      status.textContent = this.t(entry.status, entry.statusParams);
       meta.appendChild(status);
     }
     item.appendChild(meta);
@@ -519,6 +677,16 @@
     this.quick.textContent = "";
     var last = this.transcript[this.transcript.length - 1];
     var replies = last && last.role === "bot" && last.quickReplies;
+    if (!last && this.config.topics) {
+      var lang = this.lang;
+      replies = this.config.topics
+        .filter(function (topic) {
+          return topic && typeof topic.payload === "string" && topic.payload;
+        })
+        .map(function (topic) {
+          return { title: String(topic[lang] || topic.title || topic.payload), payload: topic.payload };
+        });
+    }
     this.quick.hidden = !(replies && replies.length);
     if (this.quick.hidden) return;
     replies.forEach(function (reply) {
@@ -561,27 +729,152 @@
 
   // ------------------------------------------------------------- conversation state
 
+  // ------------------------------------------------------------ unread, queue bar
+
+  ChatWidget.prototype.updateUnread = function () {
+    var n = this.unread;
+    this.badge.hidden = !n;
+    this.badge.textContent = n > 9 ? "9+" : String(n);
+    this.launcher.setAttribute(
+      "aria-label",
+      this.t("openChat") + (n ? " (" + this.t("unreadBadge", { n: n }) + ")" : "")
+    );
+    document.title = n ? this.t("unreadTitle", { n: n }) + " · " + this.pageTitle : this.pageTitle;
+  };
+
+  ChatWidget.prototype.clearUnread = function () {
+    if (!this.unread) return;
+    this.unread = 0;
+    this.updateUnread();
+  };
+
+  ChatWidget.prototype.chime = function () {
+    if (!this.config.sound) return;
+    try {
+      this.audio = this.audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = this.audio.createOscillator();
+      var gain = this.audio.createGain();
+      osc.frequency.value = 660;
+      gain.gain.value = 0.06;
+      osc.connect(gain).connect(this.audio.destination);
+      osc.start();
+      osc.stop(this.audio.currentTime + 0.18);
+    } catch (e) {
+      /* no audio: the badge and the title still tell */
+    }
+  };
+
+  ChatWidget.prototype.renderQueue = function () {
+    var h = this.handoff || { state: "none" };
+    this.queueBar.hidden = h.state !== "waiting" && h.state !== "active";
+    this.host.setAttribute("data-handoff", h.state);
+    if (h.state === "waiting") {
+      this.queueText.textContent = this.t("queueWaiting", { position: h.position, minutes: h.wait_minutes });
+    } else if (h.state === "active") {
+      this.queueText.textContent = this.t("queueActive", { name: h.agent || "" });
+    }
+    this.leaveButton.hidden = h.state !== "waiting";
+    this.leaveButton.disabled = false;
+    this.leaveButton.textContent = this.t("leaveQueue");
+  };
+
+  /** The queue state from the server (message acks, status checks, leaving). */
+  ChatWidget.prototype.applyHandoff = function (next) {
+    if (!next || typeof next !== "object" || next.state === "error") return;
+    var before = this.handoff || { state: "none" };
+    if (next.state === "active" && (before.state !== "active" || before.agent !== next.agent)) {
+      this.addEntry({
+        id: randomId(),
+        role: "system",
+        text: this.t("agentJoined", { name: next.agent || "" }),
+        ts: Date.now(),
+      });
+    }
+    this.handoff = { state: next.state, position: next.position, wait_minutes: next.wait_minutes, agent: next.agent };
+    this.store.set("handoff", this.handoff);
+    this.renderQueue();
+    this.watchQueue();
+  };
+
+  /** While queued or with an agent, ask now and then where the conversation stands. */
+  ChatWidget.prototype.watchQueue = function () {
+    var self = this;
+    window.clearTimeout(this.handoffTimer);
+    if (!this.handoff || this.handoff.state === "none") return;
+    this.handoffTimer = window.setTimeout(function () {
+      self.checkQueue();
+    }, 15000);
+  };
+
+  ChatWidget.prototype.checkQueue = function () {
+    var self = this;
+    if (!this.ready || !this.socket) return;
+    this.socket
+      .timeout(10000)
+      .emitWithAck("handoff_status", {})
+      .then(
+        function (state) {
+          self.applyHandoff(state);
+        },
+        function () {
+          self.watchQueue();
+        }
+      );
+  };
+
+  ChatWidget.prototype.leaveQueue = function () {
+    var self = this;
+    if (!this.ready || !this.socket) return;
+    this.leaveButton.disabled = true;
+    this.leaveButton.textContent = this.t("leaving");
+    this.socket
+      .timeout(20000)
+      .emitWithAck("handoff_leave", {})
+      .then(
+        function (state) {
+          if (state && state.state === "error") {
+            self.addEntry({ id: randomId(), role: "notice", text: self.t("leaveFailed"), ts: Date.now() });
+            self.renderQueue();
+            return;
+          }
+          self.applyHandoff(state);
+        },
+        function () {
+          self.addEntry({ id: randomId(), role: "notice", text: self.t("leaveFailed"), ts: Date.now() });
+          self.renderQueue();
+        }
+      );
+  };
+
   ChatWidget.prototype.addEntry = function (entry) {
     this.transcript.push(entry);
     if (this.transcript.length > MAX_TRANSCRIPT) {
       this.transcript = this.transcript.slice(-MAX_TRANSCRIPT);
-      this.log.removeChild(this.log.querySelector(".gc-msg"));
+      this.log.removeChild(this.log.querySelector(".gc-msg:not(.gc-welcome)"));
     }
     this.store.set("transcript", this.transcript);
     this.log.appendChild(this.renderEntry(entry));
     this.renderQuickReplies();
     this.scrollToEnd();
+    if (entry.role !== "user" && (!this.open || document.hidden)) {
+      this.unread += 1;
+      this.updateUnread();
+      this.chime();
+    }
   };
 
-  ChatWidget.prototype.setStatus = function (id, status) {
+  ChatWidget.prototype.setStatus = function (id, status, params) {
     this.transcript.forEach(function (entry) {
-      if (entry.id === id) entry.status = status;
+      if (entry.id === id) {
+        entry.status = status;
+        entry.statusParams = params;
+      }
     });
     this.store.set("transcript", this.transcript);
     var node = this.log.querySelector('[data-id="' + id + '"] .gc-status');
     if (node) {
       node.className = "gc-status gc-status-" + status;
-      node.textContent = this.t(status);
+      node.textContent = this.t(status, params);
     }
   };
 
@@ -638,7 +931,15 @@
           });
           self.store.set("outbox", self.outbox);
           var delivered = ack && (ack.status === "accepted" || ack.status === "duplicate");
-          self.setStatus(item.id, delivered ? "sent" : "failed");
+          var handoff = ack && ack.handoff;
+          if (delivered && handoff && handoff.state === "waiting") {
+            self.setStatus(item.id, "queuedAck"); // acknowledged while waiting for an agent
+          } else if (delivered && handoff && handoff.state === "active") {
+            self.setStatus(item.id, "agentAck", { name: handoff.agent || "" });
+          } else {
+            self.setStatus(item.id, delivered ? "sent" : "failed");
+          }
+          if (handoff) self.applyHandoff(handoff);
           self.flushing = false;
           self.flush();
         },
@@ -670,9 +971,17 @@
           })
       : [];
     var role = message.notice ? "notice" : message.sender === "agent" ? "agent" : "bot";
+    var agent = role === "agent" && message.agent && typeof message.agent.name === "string" ? message.agent.name : "";
+    if (role === "agent" && (!this.handoff || this.handoff.state !== "active" || this.handoff.agent !== agent)) {
+      this.applyHandoff({ state: "active", agent: agent }); // the agent's first words: they joined
+    }
+    if (role === "bot" && this.handoff && this.handoff.state === "active") {
+      this.checkQueue(); // the bot speaks again: the agent may have handed the conversation back
+    }
     this.addEntry({
       id: randomId(),
       role: role,
+      agent: agent || undefined,
       text: text,
       image: image || undefined,
       quickReplies: replies.length ? replies : undefined,
@@ -722,6 +1031,7 @@
       self.ready = true;
       self.setBanner(false);
       self.flush();
+      self.checkQueue();
     });
     socket.on("webchat_settings", function (settings) {
       if (settings && settings.max_message_chars > 0) {
@@ -743,7 +1053,52 @@
       self.setTyping(false);
       var refused = error && error.message === "unauthorized";
       self.setBanner(true, refused ? "unauthorized" : "offline");
+      if (!refused) self.checkOrigin();
     });
+  };
+
+  /**
+   * A page whose origin the server does not allow can never connect: say so once, clearly,
+   * instead of "reconnecting" forever (the browser hides the refusal's reason from scripts).
+   */
+  ChatWidget.prototype.checkOrigin = function () {
+    var self = this;
+    if (this.originChecked || !window.fetch) return;
+    this.originChecked = true;
+    var url = assetBase().replace(/static\/$/, "") + "origin-check";
+    window
+      .fetch(url, { mode: "cors", credentials: "omit" })
+      .then(function (reply) {
+        return reply.json();
+      })
+      .then(function (answer) {
+        if (answer && answer.allowed === false) self.setupError(answer.setting);
+        else self.originChecked = false; // reachable and allowed: a real outage, check again later
+      })
+      .catch(function () {
+        self.originChecked = false;
+      });
+  };
+
+  ChatWidget.prototype.setupError = function (setting) {
+    if (this.socket) {
+      this.socket.io.reconnection(false);
+      this.socket.disconnect();
+    }
+    this.host.setAttribute("data-state", "refused");
+    this.bannerKey = "setupError";
+    this.banner.textContent = this.t("setupError");
+    this.banner.classList.add("gc-banner-error");
+    this.banner.hidden = false;
+    this.input.disabled = true;
+    this.sendButton.disabled = true;
+    console.error(
+      "[GopayChat] The chat server refused this page's origin (" +
+        location.origin +
+        "). Add it to " +
+        (setting || "GOPAY_WEBCHAT_ORIGINS") +
+        " on the chat server (docs/webchat.md)."
+    );
   };
 
   function init(userConfig) {

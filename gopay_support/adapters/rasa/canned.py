@@ -31,7 +31,7 @@ class CannedAnswer:
 
 def answers(language: str, contact: ContactDetails, path: Path = FAQ_DOMAIN) -> list[CannedAnswer]:
     """Every FAQ answer in ``language`` (``en``, else the Chinese default)."""
-    slots = contact.as_slots()
+    slots = contact.as_slots(language)
     found = []
     for name, variations in _responses(str(path)).items():
         key = name[len(_PREFIX) :]

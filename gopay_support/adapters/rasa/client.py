@@ -26,6 +26,7 @@ import httpx
 from gopay_support.core.handoff.transcript import AGENT_KEY
 
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+LEFT_INTENT = "EXTERNAL_handoff_left"
 
 
 #: Rasa (Sanic) does not percent-decode the conversation id in its routes, so characters a
@@ -82,8 +83,9 @@ class RasaClient:
             params={"output_channel": "latest", "execute_side_effects": "true"},
         )
 
-    async def hand_back(self, sender_id: str) -> None:
-        """Resume the bot and let it ask for the rating on the user's channel."""
+    async def hand_back(self, sender_id: str, intent: str = RESOLVED_INTENT) -> None:
+        """Resume the bot and let it ask for the rating on the user's channel (``intent``:
+        what the bot reacts to; ``EXTERNAL_handoff_left`` when the customer left the queue)."""
         # The listen marks the end of the bot's turn, as after any answer: rules only match
         # a user turn that follows action_listen, and the last action was action_handoff.
         now = time.time()
@@ -96,7 +98,7 @@ class RasaClient:
                 {"event": "action", "name": "action_listen", "timestamp": now},
             ],
         )
-        await self.trigger_intent(sender_id, RESOLVED_INTENT)
+        await self.trigger_intent(sender_id, intent)
 
     async def trigger_intent(
         self, sender_id: str, intent: str, entities: dict[str, str] | None = None

@@ -12,6 +12,7 @@ use ``{support_phone}``-style placeholders that are filled here from configurati
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -20,9 +21,11 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from gopay_support.core import language
+from gopay_support.core import catalogue, language
 from gopay_support.core.settings import ContactDetails
-from gopay_support.wiring import load_settings
+from gopay_support.wiring import CONTACT_SETTINGS, load_settings
+
+log = logging.getLogger(__name__)
 
 
 class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
@@ -35,6 +38,8 @@ class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         # Rasa builds the generator from endpoints.yml: this is the Rasa process's entry point.
         self.contact = contact or load_settings().contact
+        #: Missing contact settings already reported in the log (once per process each).
+        self._reported: set[str] = set()
 
     async def generate(
         self,
@@ -59,5 +64,28 @@ class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        variables = {**self.contact.as_slots(), **kwargs}
-        return super().generate_from_slots(utter_action, filled_slots, output_channel, **variables)
+        language = filled_slots.get("language")
+        result = super().generate_from_slots(
+            utter_action,
+            filled_slots,
+            output_channel,
+            **{**self.contact.as_slots(language if isinstance(language, str) else None), **kwargs},
+        )
+        if result and isinstance(result.get("text"), str):
+            self._report_missing(utter_action, result["text"])
+        return result
+
+    def _report_missing(self, utter_action: str, text: str) -> None:
+        """Customers read a neutral text for an unset contact detail; operators read which
+        setting to fill, once per setting, in the log."""
+        for name in self.contact.missing():
+            neutral = catalogue.MESSAGES[f"contact.unset.{name}"]
+            if name not in self._reported and (neutral.zh in text or neutral.en in text):
+                self._reported.add(name)
+                log.warning(
+                    "support %s is not configured (set %s): customers are pointed to the official "
+                    "website instead (first seen in %s)",
+                    name,
+                    CONTACT_SETTINGS[name],
+                    utter_action,
+                )

@@ -18,8 +18,8 @@ def test_answers_reach_the_session_room_and_ack_follows_them() -> None:
             assert await client.connect() == SESSION
             ack = await client.say("hello", client_id="c" * 32, language="en-US")
             assert ack == {"status": "accepted", "client_message_id": "c" * 32}
-            # Both parts were emitted to the session's room before the ack came back.
-            assert client.received == [{"text": "echo: hello"}, {"text": "second part"}]
+            # One answer, one bubble (paragraphs stay together), in the session's room before the ack.
+            assert client.received == [{"text": "echo: hello\n\nsecond part"}]
             (message,) = live.bot.messages
             assert message.sender_id == SESSION
             assert message.message_id == "c" * 32
@@ -130,7 +130,7 @@ def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
             assert await client.connect(session_id=SESSION) == "user-alice"
             assert (await client.say("hi"))["status"] == "accepted"
             assert [m.sender_id for m in live.bot.messages] == ["user-alice"]
-            assert client.received[0] == {"text": "echo: hi"}
+            assert client.received[0] == {"text": "echo: hi\n\nsecond part"}
             await client.close()
 
     run(scenario())
