@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from support.actions import conversation, responses, run, services, use_services, user_turn
-from support.services import make_services, sqlite_url
+from support.actions import conversation, responses, run, services, user_turn
 
 from actions.clarify import ActionClarify, consecutive_fallbacks, suggested_labels
 
@@ -27,14 +24,6 @@ UNSURE = {
         }
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def _services(tmp_path) -> Iterator[None]:
-    built = make_services(sqlite_url(tmp_path))
-    use_services(built)
-    yield
-    built.database.dispose()
 
 
 def test_suggestions_expand_faq_into_topics_and_skip_chit_chat() -> None:

@@ -3,7 +3,6 @@ CollectingDispatcher, the real domain and a real SQLite ticket store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,14 +24,6 @@ from actions.ticket_form import (
 from gopay_support.core.contact import ContactKind
 from gopay_support.core.hours import ServiceHours
 from gopay_support.core.settings import TicketSettings
-
-
-@pytest.fixture(autouse=True)
-def _services(tmp_path) -> Iterator[None]:
-    built = make_services(sqlite_url(tmp_path))
-    use_services(built)
-    yield
-    built.database.dispose()
 
 
 def form_turn(
