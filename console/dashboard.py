@@ -86,7 +86,7 @@ def _supervisor(request: web.Request) -> web.Response | None:
 
 async def dashboard(request: web.Request) -> web.Response:
     refused = _supervisor(request)
-    if refused:
+    if refused is not None:
         return refused
     board = await compute(request)
     data = board.as_dict()
@@ -97,7 +97,7 @@ async def dashboard(request: web.Request) -> web.Response:
 
 async def dashboard_csv(request: web.Request) -> web.StreamResponse:
     refused = _supervisor(request)
-    if refused:
+    if refused is not None:
         return refused
     board = await compute(request)
     out = io.StringIO()
