@@ -13,8 +13,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from support.conversations import tracker_db
-from support.services import make_services, sqlite_url
 
 from console.app import build_app
 from console.passwords import hash_password
@@ -22,6 +20,8 @@ from console.settings import ConsoleSettings
 from gopay_support.adapters.rasa.client import RasaClient
 from gopay_support.core.handoff.model import Reason
 from gopay_support.wiring import Services
+from support.conversations import tracker_db
+from support.services import make_services, sqlite_url
 
 PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
 _HASHES = {name: hash_password(pw) for name, pw in PASSWORDS.items()}

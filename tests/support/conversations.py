@@ -89,8 +89,8 @@ def add_events(url: str, conversations: dict[str, list[dict[str, Any]]]) -> None
             for event in events:
                 conn.execute(
                     text(
-                        "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                        "VALUES (:s, :t, :ts, :i, :a, :d)"
+                        "INSERT INTO events (sender_id, type_name, timestamp, intent_name, "
+                        "action_name, data) VALUES (:s, :t, :ts, :i, :a, :d)"
                     ),
                     {
                         "s": sender,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from support.services import make_services, sqlite_url
-from support.webchat import SESSION, ChatClient, running, run
+from support.webchat import SESSION, ChatClient, run, running
 
 from channels.webchat import WebChatInput
 from channels.webchat.output import WebChatOutput, agent_fields
