@@ -19,11 +19,12 @@ from typing import Any
 from aiohttp import web
 
 from console import security, views
-from gopay_support.core import tracking
+from gopay_support.adapters.rasa.client import RasaUnavailable
+from gopay_support.core import catalogue, tracking
 from gopay_support.core.errors import HandoffError, InvalidTransition, NotOwner, TicketNotFound
 from gopay_support.core.handoff.model import Handoff, HandoffStatus
-from gopay_support.core.tickets.model import TicketStatus
-from gopay_support.core.tickets.notify import Notifier
+from gopay_support.core.tickets.model import StatusChange, Ticket, TicketStatus
+from gopay_support.core.tickets.notify import Notifier, NotifyResult
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,35 @@ async def ticket_status(request: web.Request) -> web.Response:
         return _error("no such ticket", "no_such_ticket", 404)
     except InvalidTransition as exc:
         return _error(str(exc), "bad_transition", 409, current=exc.current, new=exc.new)
-    result = await Notifier(console.tickets, console.rasa).push(ticket, change)
+    if console.handoffs.open_for(ticket.sender_id) is not None:
+        # The bot is paused while the customer waits for or talks to an agent, so it would not
+        # announce the update: the console tells the customer itself, in their language.
+        result = await _tell_paused(console, ticket, change)
+    else:
+        result = await Notifier(console.tickets, console.rasa).push(ticket, change)
     log.info("console: %s moved ticket %s to %s", agent, ticket.tracking_number, status.value)
     console.live.poke()
     fresh = console.tickets.get(number) or ticket
     return web.json_response(
         {"ticket": views.ticket(fresh, fresh.language), "changed": True, "notified": result.delivered},
     )
+
+
+async def _tell_paused(console: Any, ticket: Ticket, change: StatusChange) -> NotifyResult:
+    lang = ticket.language
+    text = catalogue.text(
+        "ticket.status_changed",
+        lang,
+        number=ticket.tracking_number,
+        status=catalogue.text(f"ticket.status.{change.to_status.value}", lang),
+    )
+    try:
+        await console.rasa.send_bot_message(ticket.sender_id, text)
+    except RasaUnavailable as exc:
+        console.tickets.mark_notified(change.id, error=str(exc)[:255])
+        return NotifyResult(False, str(exc))
+    console.tickets.mark_notified(change.id)
+    return NotifyResult(True)
 
 
 def add_routes(app: web.Application) -> None:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gopay_support.core import review
+
 #: Warnings that are understood and harmless here, each with the reason.
 EXPECTED = [
     # Extracted by gopay_support.adapters.rasa.nlu.entities.TrackingNumberExtractor (a rule, not DIET).
@@ -67,7 +69,26 @@ def is_expected(warning: str, action_responses: tuple[set[str], set[str]]) -> bo
     return any(p.search(warning) for p in EXPECTED)
 
 
+def reviewed_in_heldout(root: Path = Path(".")) -> list[str]:
+    """Texts of the learning loop's training file that are also held-out test examples:
+    training on them would make the held-out figures meaningless."""
+    reviewed = root / review.TRAINING_FILE
+    if not reviewed.exists():
+        return []
+    heldout = [
+        text
+        for path in sorted(root.glob(review.HELDOUT_GLOB))
+        for text in review.example_texts(path.read_text(encoding="utf-8"))
+    ]
+    return review.overlap(review.example_texts(reviewed.read_text(encoding="utf-8")), heldout)
+
+
 def main() -> int:
+    leaked = reviewed_in_heldout()
+    if leaked:
+        for text in leaked:
+            print(f"{review.TRAINING_FILE}: held-out test text used for training: {text}", file=sys.stderr)
+        return 1
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--domain", "domain"],
         capture_output=True,

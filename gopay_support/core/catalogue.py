@@ -61,6 +61,15 @@ MESSAGES: dict[str, Bilingual] = {
     "transcript.bot": Bilingual("机器人", "Bot"),
     "transcript.agent": Bilingual("客服", "Agent"),
     "ticket.escalated_header": Bilingual("已转人工客服", "Escalated to a human agent"),
+    # -- a ticket's new status told in a conversation an agent is handling (the bot is paused) --
+    "ticket.status_changed": Bilingual(
+        "您的工单 {number} 状态已更新：{status}。", "Your ticket {number} has a new status: {status}."
+    ),
+    "ticket.status.open": Bilingual("待处理", "open"),
+    "ticket.status.in_progress": Bilingual("处理中", "in progress"),
+    "ticket.status.waiting_for_user": Bilingual("等待您的回复", "waiting for your reply"),
+    "ticket.status.resolved": Bilingual("已解决", "resolved"),
+    "ticket.status.closed": Bilingual("已关闭", "closed"),
     # -- an agent's message on channels without a sender field (Telegram) ---------------------
     "agent.prefix": Bilingual("👤 {name}（人工客服）：", "👤 {name} (support agent):"),
     # -- contact details not configured: what customers read instead (no invented facts) ------

@@ -112,15 +112,16 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
 
 
+_BUBBLES = ".gc-bot .gc-bubble, .gc-agent .gc-bubble"
+
+
 def bot_texts(widget: Page) -> list[str]:
-    """Bot bubble texts without the screen-reader label ("Gopay 客服: ")."""
-    return [bubble.evaluate(_VISIBLE_TEXT) for bubble in widget.locator(".gc-bot .gc-bubble").all()]
+    """Bot and agent bubble texts without the screen-reader label ("Gopay 客服: ")."""
+    return [bubble.evaluate(_VISIBLE_TEXT) for bubble in widget.locator(_BUBBLES).all()]
 
 
 def wait_bot_text(widget: Page, pattern: str) -> None:
-    expect(widget.locator(".gc-bot .gc-bubble", has_text=re.compile(pattern)).last).to_be_visible(
-        timeout=TURN_MS
-    )
+    expect(widget.locator(_BUBBLES, has_text=re.compile(pattern)).last).to_be_visible(timeout=TURN_MS)
 
 
 def say(widget: Page, text: str) -> None:
@@ -152,15 +153,16 @@ def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_co
     console.fill("#login-agent", "alice")
     console.fill("#login-password", PASSWORDS["alice"])
     console.click("#login-submit")
-    row = console.locator("#queue-body tr", has_text="webchat")
+    row = console.locator("#queue-body li[data-status='waiting']", has_text="我要转人工客服")
     expect(row).to_be_visible(timeout=10_000)
-    expect(row.locator("td.last")).to_have_text("我要转人工客服")
+    expect(row.locator(".last")).to_have_text("我要转人工客服")
     shot(console, "queue")
     row.click()
     console.click("#claim")
     expect(console.locator("#owner-tools")).to_be_visible(timeout=10_000)
     expect(console.locator("#conv-ticket")).to_contain_text("GP-")
-    expect(console.locator("#conv-status")).to_have_text("active (alice)")
+    expect(console.locator("#conv-status")).to_have_attribute("data-status", "active")
+    expect(console.locator("#conv-status")).to_contain_text("(alice)")
 
     # -- replies reach the widget, in order ---------------------------------------------------
     for text in ("您好，我是客服小李。", "请问是哪一笔退款没有到账？"):
@@ -189,16 +191,16 @@ def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_co
     shot(console, "conversation")
 
     # -- bob may not touch alice's conversation ------------------------------------------------
-    handoff_id = console.locator("#queue-body tr.selected").get_attribute("data-id")
+    handoff_id = console.locator("#queue-body li.selected").get_attribute("data-id")
     assert bob.post(f"/api/handoffs/{handoff_id}/reply", {"text": "hi"}).status_code == 403
 
     # -- resolve: ticket resolved, bot back, CSAT asked and stored -------------------------------
     console.fill("#resolution", "退款已重新发起，1-3 个工作日到账")
     console.click("#resolve")
-    expect(console.locator("#conv-status")).to_have_text("resolved (alice)", timeout=10_000)
+    expect(console.locator("#conv-status")).to_have_attribute("data-status", "resolved", timeout=10_000)
     wait_bot_text(widget, "请从 1（非常不满意）到 5（非常满意）打分")
     ticket = console.locator("#conv-ticket")
-    expect(ticket).to_contain_text("resolved")
+    expect(ticket).to_have_attribute("data-status", "resolved")
     widget.locator(".gc-quick-reply", has_text=re.compile(r"^5$")).click()
     wait_bot_text(widget, "感谢您的评价")
     say(widget, "提现多久到账？")
@@ -245,7 +247,11 @@ def test_telegram_user_is_served_by_an_agent_and_rates_it(stack: Stack, fake: Fa
         lambda: fake.sent_messages(chat)[before:] if len(fake.sent_messages(chat)) >= before + 2 else None,
         timeout=20,
     )
-    assert [m["text"] for m in sent] == ["您好，我是客服 Alice。", "请问遇到了什么问题？"]
+    # Each agent message is marked with the agent's name on Telegram too.
+    assert [m["text"] for m in sent] == [
+        "👤 alice（人工客服）：\n您好，我是客服 Alice。",
+        "👤 alice（人工客服）：\n请问遇到了什么问题？",
+    ]
 
     post_update(stack, telegram_text(chat, "我的邮箱 li.lei@example.com 收不到验证码"))
 

@@ -83,6 +83,18 @@ class RasaClient:
             params={"output_channel": "latest", "execute_side_effects": "true"},
         )
 
+    async def send_bot_message(self, sender_id: str, text: str) -> None:
+        """A message from support (not a person, not the bot's policies) on the user's channel;
+        works while the conversation is paused, like an agent's message."""
+        event = {"event": "bot", "text": text, "timestamp": time.time()}
+        await self._call(
+            "POST",
+            sender_id,
+            "tracker/events",
+            json=[event],
+            params={"output_channel": "latest", "execute_side_effects": "true"},
+        )
+
     async def hand_back(self, sender_id: str, intent: str = RESOLVED_INTENT) -> None:
         """Resume the bot and let it ask for the rating on the user's channel (``intent``:
         what the bot reacts to; ``EXTERNAL_handoff_left`` when the customer left the queue)."""
