@@ -12,6 +12,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 # Everything a trained model depends on: retrain only when one of these changed.
+# data/nlu/reviewed.yml (the agent console's learning-loop export, docs/learning_loop.md) is
+# part of data/ and so of every training run once it exists.
 TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/adapters/rasa/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) \
 	gopay_support/core/text.py gopay_support/core/script.py gopay_support/core/language.py gopay_support/core/tracking.py
 

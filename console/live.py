@@ -57,6 +57,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._signature: Any = None
         self._markers: dict[int, Any] = {}
+        self._ratings: dict[int, int | None] = {}
 
     async def start(self, _app: web.Application | None = None) -> None:
         self._wake = asyncio.Event()  # bound to the running loop
@@ -137,7 +138,9 @@ class LiveHub:
         self._signature = signature
         changed = [hid for hid, marker in markers.items() if self._markers.get(hid) != marker]
         changed += [hid for hid in self._markers if hid not in markers]  # resolved or left
-        self._markers = markers
+        ratings = dict(resolved)
+        changed += [hid for hid, rating in ratings.items() if self._ratings.get(hid, rating) != rating]
+        self._markers, self._ratings = markers, ratings
         recent = console.handoffs.recent_resolved()
         now = utcnow()
         for subscriber in list(self.subscribers):

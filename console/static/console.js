@@ -603,7 +603,8 @@
     (ticket.history || []).forEach(function (h) {
       var text = when(h.at) + " · " + (h.from ? label("tstatus", h.from) + " → " : "") +
         label("tstatus", h.to) + " · " + h.actor + (h.note ? " · " + h.note : "");
-      if (h.from) text += " · " + t(h.notified ? "ticket.notified" : "ticket.not_notified");
+      if (h.notified) text += " · " + t("ticket.notified");
+      else if (h.notify_error) text += " · " + t("ticket.not_notified");
       history.appendChild(el("li", text));
     });
     box.appendChild(history);

@@ -198,7 +198,10 @@ def test_agent_marks_unread_badge_and_ticket_push_reach_the_customer(stack: Stac
     console.on("pageerror", lambda e: errors.append(str(e)))
     login(console, stack, "alice", "en")
     # One language: no Chinese in the console's own labels.
-    labels = console.locator(".topbar").inner_text() + console.locator("#panel-inbox h2").first.inner_text()
+    parts = console.locator(
+        ".topbar h1, .tabs, .who, #live-state, #logout, #panel-inbox h2"
+    ).all_inner_texts()
+    labels = " ".join(parts)  # (the language menu names each language in itself: 中文, English)
     assert not re.search(r"[\u4e00-\u9fff]", labels), labels
 
     say(widget, "我要转人工客服", status="queuedAck")
@@ -235,9 +238,13 @@ def test_agent_marks_unread_badge_and_ticket_push_reach_the_customer(stack: Stac
 
     # Panel closed: a new agent message raises the unread badge and the page title.
     widget.locator(".gc-close").click()
+    expect(widget.locator(".gc-launcher")).to_be_visible()
     console.fill("#reply-text", "请问还在吗？")
     console.press("#reply-text", "Enter")
-    expect(widget.locator(".gc-badge")).to_have_text("1", timeout=TURN_MS)
+    expect(console.locator("#transcript .agent .text").last).to_have_text("请问还在吗？", timeout=15_000)
+    assert console.locator("#conv-error").inner_text() == ""
+    expect(widget.locator(".gc-agent .gc-bubble").last).to_contain_text("请问还在吗", timeout=TURN_MS)
+    expect(widget.locator(".gc-badge")).to_have_text("1", timeout=10_000)
     assert widget.title().startswith("(1) 新消息")
     shot(widget, "widget-unread")
     widget.locator(".gc-launcher").click()
