@@ -23,7 +23,7 @@ from support.browser import ARGS, executable
 from support.nlu import parse, train_nlu
 
 from console.passwords import hash_password
-from devtools.stack import Stack
+from devtools.stack import Stack, free_port
 from gopay_support.core import parse_data
 from gopay_support.wiring import PROJECT_ROOT
 
@@ -278,6 +278,7 @@ def test_agent_marks_unread_badge_and_ticket_push_reach_the_customer(stack: Stac
     expect(console.locator("#search-tickets .ticket")).to_have_attribute("data-number", number)
     console.fill("#search-q", "昨天 200 元")
     console.click("#search-go")
+    expect(console.locator("#search-tickets .ticket")).to_have_count(0)  # a text search: conversations
     expect(console.locator("#search-results .result").first).to_be_visible()
     shot(console, "console-search")
     console.locator("#search-results .result").first.click()
@@ -298,8 +299,9 @@ def test_a_refused_origin_shows_a_setup_error(stack: Stack, new_context):
     context = new_context(locale="en-US")
     page = context.new_page()
     widget_js = f"{stack.config.rasa_url}/webchat/static/widget.js"
+    shop = f"http://127.0.0.1:{free_port()}/"  # another origin, not in GOPAY_WEBCHAT_ORIGINS
     page.route(
-        "http://shop.example/",
+        shop,
         lambda route: route.fulfill(
             status=200,
             content_type="text/html",
@@ -309,7 +311,7 @@ def test_a_refused_origin_shows_a_setup_error(stack: Stack, new_context):
     )
     logs: list[str] = []
     page.on("console", lambda message: logs.append(message.text))
-    page.goto("http://shop.example/")
+    page.goto(shop)
     expect(page.locator("#gopay-chat")).to_have_attribute("data-state", "refused", timeout=30_000)
     expect(page.locator(".gc-banner")).to_contain_text("Chat is not available on this site")
     expect(page.locator("#gc-input")).to_be_disabled()

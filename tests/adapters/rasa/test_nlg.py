@@ -63,3 +63,21 @@ def test_the_clients_hint_counts_only_before_the_user_wrote_anything() -> None:
         generate({"parse_data": {"language": "zh"}, "metadata": {"language": "en"}})
         == "请拨打 400-000-0000。"
     )
+
+
+def test_an_unset_contact_reads_neutrally_in_the_reply_language_and_the_log_names_the_setting(caplog) -> None:
+    generator = ConfiguredResponseGenerator(domain=DOMAIN, contact=ContactDetails())
+    for language in ("en", "zh", "en"):
+        tracker = DialogueStateTracker("rest:b", DOMAIN.slots)
+        tracker.update(UserUttered("x", parse_data={"language": language}))
+        with caplog.at_level("WARNING"):
+            reply = asyncio.run(generator.generate("utter_call", tracker, "rest"))
+        assert reply is not None
+        text = str(reply["text"])
+        assert "GOPAY_SUPPORT_PHONE" not in text and "[" not in text
+        expected = (
+            "the support number on Gopay's official website" if language == "en" else "官网公布的客服电话"
+        )
+        assert expected in text
+    warnings = [r.getMessage() for r in caplog.records if "GOPAY_SUPPORT_PHONE" in r.getMessage()]
+    assert len(warnings) == 1, "logged once per setting"

@@ -109,3 +109,18 @@ def test_compromised_accounts_are_high_priority(escalation):
     escalation.escalate(request("a"), WEEKDAY_MORNING)
     hacked = escalation.escalate(request("b", Reason.ACCOUNT_COMPROMISED), WEEKDAY_MORNING)
     assert hacked.place.position == 1 and hacked.place.handoff.priority is Priority.HIGH
+
+
+def test_nobody_on_duty_right_after_a_ticket_points_to_that_ticket(escalation):
+    filed, _ = escalation.tickets.create(
+        NewTicket(
+            category="topup",
+            description="top-up failed",
+            contact="13812345678",
+            contact_kind=ContactKind.PHONE,
+            sender_id="web-1",
+        ),
+        "key-just-filed",
+    )
+    assert escalation.escalate(request(), WEEKDAY_MORNING) == Unavailable("no_agent", filed.tracking_number)
+    assert escalation.escalate(request("web-2"), WEEKDAY_MORNING) == Unavailable("no_agent")
