@@ -23,7 +23,7 @@ from support.browser import ARGS, executable
 from support.nlu import parse, train_nlu
 
 from console.passwords import hash_password
-from devtools.stack import Stack, free_port
+from devtools.stack import Stack
 from gopay_support.core import parse_data
 from gopay_support.wiring import PROJECT_ROOT
 
@@ -293,30 +293,6 @@ def test_agent_marks_unread_badge_and_ticket_push_reach_the_customer(stack: Stac
     widget.locator(".gc-quick-reply", has_text=re.compile(r"^4$")).click()
     expect(console.locator("#conv-csat")).to_have_text("4/5", timeout=15_000)
     assert errors == []
-
-
-def test_a_refused_origin_shows_a_setup_error(stack: Stack, new_context):
-    context = new_context(locale="en-US")
-    page = context.new_page()
-    widget_js = f"{stack.config.rasa_url}/webchat/static/widget.js"
-    shop = f"http://127.0.0.1:{free_port()}/"  # another origin, not in GOPAY_WEBCHAT_ORIGINS
-    page.route(
-        shop,
-        lambda route: route.fulfill(
-            status=200,
-            content_type="text/html",
-            body=f'<!doctype html><title>Shop</title><h1>Shop</h1><script src="{widget_js}" defer '
-            "data-config='{\"startOpen\": true}'></script>",
-        ),
-    )
-    logs: list[str] = []
-    page.on("console", lambda message: logs.append(message.text))
-    page.goto(shop)
-    expect(page.locator("#gopay-chat")).to_have_attribute("data-state", "refused", timeout=30_000)
-    expect(page.locator(".gc-banner")).to_contain_text("Chat is not available on this site")
-    expect(page.locator("#gc-input")).to_be_disabled()
-    assert any("GOPAY_WEBCHAT_ORIGINS" in line for line in logs)
-    shot(page, "widget-refused-origin")
 
 
 # -- agent: refusals in the agent's language, roles --------------------------------------------

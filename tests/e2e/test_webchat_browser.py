@@ -358,14 +358,18 @@ def test_widget_embeds_in_an_allowed_site_and_is_refused_elsewhere(
     chat.assert_clean()
 
     foreign = Chat(context.new_page(), stack)
+    logs: list[str] = []
+    foreign.page.on("console", lambda message: logs.append(message.text))
     foreign.page.goto(sites["foreign"].origin + "/")
-    expect(foreign.banner).to_be_visible(timeout=20_000)
-    foreign.type_and_send("你好")
-    foreign.page.wait_for_timeout(1_000)
-    expect(foreign.page.locator(".gc-status-pending")).to_have_count(1)
-    assert foreign.bubbles("bot").count() == 0
+    # A clear setup error instead of "reconnecting" forever; the console names the setting.
+    expect(foreign.page.locator("#gopay-chat")).to_have_attribute("data-state", "refused", timeout=30_000)
+    expect(foreign.banner).to_contain_text("此网站暂时无法使用在线客服")
+    expect(foreign.input).to_be_disabled()
+    assert any("GOPAY_WEBCHAT_ORIGINS" in line for line in logs)
+    foreign.screenshot("refused-origin")
+    assert foreign.bubbles("user").count() == 0
     # The refusal is the server's (HTTP 400 at the handshake), reported as a console error.
-    foreign.assert_clean(allowed=r"CORS|Failed to load|ERR_FAILED|400|xhr poll error")
+    foreign.assert_clean(allowed=r"CORS|Failed to load|ERR_FAILED|400|xhr poll error|GOPAY_WEBCHAT_ORIGINS")
 
 
 def test_offline_message_is_delivered_once_after_the_server_restarts(chat: Chat) -> None:
