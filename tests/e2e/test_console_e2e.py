@@ -38,7 +38,6 @@ LEARNING_CANDIDATES = [
     ("pw reset", "faq/login_problem"),
     ("收不到短信", "faq/register_problem"),
     ("otp", "faq/register_problem"),
-    ("实名", "faq/register"),
 ]
 _VISIBLE_TEXT = """node => [...node.childNodes]
     .filter(child => !(child.classList && child.classList.contains("gc-visually-hidden")))
@@ -302,8 +301,8 @@ def test_refusals_are_in_the_agents_language_and_only_supervisors_see_the_dashbo
     stack: Stack, new_context
 ):
     sender = f"rest-{uuid.uuid4().hex[:12]}"
+    alice = ApiAgent(stack, "alice")  # on duty, so the conversation is queued
     stack.send(sender, "我要转人工客服")
-    alice = ApiAgent(stack, "alice")
     item = alice.open_for(sender)
     assert item is not None
     bob = ApiAgent(stack, "bob")
