@@ -23,6 +23,7 @@ from gopay_support.adapters.rasa.client import RasaUnavailable
 from gopay_support.core import catalogue, tracking
 from gopay_support.core.errors import HandoffError, InvalidTransition, NotOwner, TicketNotFound
 from gopay_support.core.handoff.model import Handoff, HandoffStatus
+from gopay_support.core.pii import mask
 from gopay_support.core.tickets.model import StatusChange, Ticket, TicketStatus
 from gopay_support.core.tickets.notify import Notifier, NotifyResult
 
@@ -105,8 +106,10 @@ async def search(request: web.Request) -> web.Response:
             found[h.id] = (h, _snippet(h, query))
         if console.tracker is not None:
             senders = await asyncio.to_thread(console.tracker.search_senders, query)
+            events = await asyncio.to_thread(console.tracker.of_senders, senders)
             for h in console.handoffs.by_senders(senders):
-                found.setdefault(h.id, (h, _snippet(h, query)))
+                snippet = _snippet(h, query) or _event_snippet(events.get(h.sender_id, []), query)
+                found.setdefault(h.id, (h, snippet))
     rows = [_handoff_row(h, me, snippet) for h, snippet in sorted(found.values(), key=lambda x: -x[0].id)]
     return web.json_response({"query": query, "tickets": tickets, "conversations": rows[:30]})
 
@@ -116,6 +119,16 @@ def _snippet(h: Handoff, query: str) -> str | None:
     for turn in h.transcript:
         if folded in turn.text.casefold():
             return turn.text[:160]
+    return None
+
+
+def _event_snippet(events: list[dict[str, Any]], query: str) -> str | None:
+    """The customer's message containing ``query`` among stored events, masked."""
+    folded = query.casefold()
+    for event in reversed(events):
+        text = event.get("text")
+        if event.get("event") == "user" and isinstance(text, str) and folded in text.casefold():
+            return mask(text)[:160]
     return None
 
 

@@ -117,6 +117,7 @@ def test_customer_panel_search_and_ticket_status_with_push(tmp_path):
             assert {c["id"] for c in found["conversations"]} == {earlier, hid}
             status, found = await bob.get("/api/search?q=X123")  # text of a message (tracker store)
             assert {c["id"] for c in found["conversations"]} == {earlier, hid}
+            assert found["conversations"][0]["snippet"] == "我的订单号 X123 退款没到账"
             status, short = await bob.get("/api/search?q=x")
             assert status == 400 and short["code"] == "query_too_short"
 
@@ -124,15 +125,25 @@ def test_customer_panel_search_and_ticket_status_with_push(tmp_path):
             status, moved = await bob.post(path, {"status": "waiting_for_user", "note": "请补充截图"})
             assert status == 200 and moved["changed"] and moved["notified"]
             assert moved["ticket"]["history"][-1]["notified"]
-            trigger = [c for c in env.rasa.calls if c[0] == "trigger"]
-            assert trigger == [
-                ("trigger", sender, {"name": "EXTERNAL_ticket_update", "entities": {"ticket_id": number}})
-            ]
+            # The conversation waits for an agent (the bot is paused): the console tells the
+            # customer itself, in the ticket's language.
+            [(kind, to, [event])] = env.rasa.calls
+            assert kind == "events" and to == sender and event["event"] == "bot"
+            assert event["text"] == f"您的工单 {number} 状态已更新：等待您的回复。"
             status, again = await bob.post(path, {"status": "waiting_for_user"})  # repeated: no change
             assert status == 200 and not again["changed"] and len(env.rasa.calls) == 1
             status, refused = await bob.post(path, {"status": "open"})
             assert status == 409 and refused["code"] == "bad_transition"
             assert refused["params"] == {"current": "waiting_for_user", "new": "open"}
+            # Without an open handoff the bot announces it (EXTERNAL_ticket_update), as the CLI does.
+            env.services.handoffs.claim(hid, "bob")
+            env.services.handoffs.resolve(hid, "bob", "ok")
+            assert (await bob.post(path, {"status": "in_progress"}))[0] == 200
+            assert env.rasa.calls[-1] == (
+                "trigger",
+                sender,
+                {"name": "EXTERNAL_ticket_update", "entities": {"ticket_id": number}},
+            )
             await bob.close()
 
     run(scenario())

@@ -127,7 +127,9 @@ def wait_bot_text(widget: Page, pattern: str) -> None:
 def say(widget: Page, text: str) -> None:
     widget.locator("#gc-input").fill(text)
     widget.locator("#gc-input").press("Enter")
-    expect(widget.locator(".gc-user").last.locator(".gc-status-sent")).to_be_visible(timeout=TURN_MS)
+    # Delivered: "sent", or acknowledged for the agent queue / the agent (issue 14).
+    delivered = ".gc-status-sent, .gc-status-queuedAck, .gc-status-agentAck"
+    expect(widget.locator(".gc-user").last.locator(delivered)).to_be_visible(timeout=TURN_MS)
 
 
 def test_web_widget_user_is_served_by_an_agent_and_rates_it(stack: Stack, new_context):
