@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -171,3 +172,78 @@ class TelegramCallbackPayloadRow(Base):
     key = Column(String(32), primary_key=True)
     payload = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class EmailMailboxRow(Base):
+    """How far the e-mail channel has read a mailbox folder: its UIDVALIDITY and last UID."""
+
+    __tablename__ = "email_mailboxes"
+
+    mailbox = Column(String(64), primary_key=True)  # hash of host, user and folder
+    uidvalidity = Column(BigInteger, nullable=False)
+    last_uid = Column(BigInteger, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class EmailInboxRow(Base):
+    """One mail of the support mailbox, claimed before it is processed, finished after."""
+
+    __tablename__ = "email_inbox"
+
+    mailbox = Column(String(64), primary_key=True)
+    uidvalidity = Column(BigInteger, primary_key=True, autoincrement=False)
+    uid = Column(BigInteger, primary_key=True, autoincrement=False)
+    state = Column(String(16), nullable=False, index=True)
+    outcome = Column(String(32))
+    owner = Column(String(32), nullable=False)
+    attempts = Column(Integer, nullable=False)
+    claimed_at = Column(DateTime(timezone=True), nullable=False)
+    finished_at = Column(DateTime(timezone=True))
+
+
+class EmailThreadRow(Base):
+    """A mail conversation: whom to answer, its subject and headers, ticket and options."""
+
+    __tablename__ = "email_threads"
+
+    conversation_key = Column(String(64), primary_key=True)
+    address = Column(String(254), nullable=False)
+    name = Column(String(200), nullable=False)
+    subject = Column(String(500), nullable=False)
+    language = Column(String(8))
+    ticket_number = Column(TRACKING_NUMBER)
+    last_message_id = Column(String(255))
+    references = Column(Text, nullable=False)  # JSON list of Message-IDs
+    options = Column(Text, nullable=False)  # JSON list of the latest numbered options
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class EmailMessageIdRow(Base):
+    """A Message-ID seen or sent in a mail conversation, so replies find their thread."""
+
+    __tablename__ = "email_message_ids"
+
+    message_id = Column(String(255), primary_key=True)
+    conversation_key = Column(String(64), nullable=False, index=True)
+    outbound = Column(Boolean, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class EmailOutboxRow(Base):
+    """A mail the channel has to send: stored before sending, retried until the relay takes it."""
+
+    __tablename__ = "email_outbox"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(128), nullable=False, unique=True)
+    conversation_key = Column(String(64), nullable=False)
+    recipient = Column(String(254), nullable=False)
+    message_id = Column(String(255), nullable=False)
+    raw = Column(LargeBinary, nullable=False)
+    state = Column(String(16), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    sent_at = Column(DateTime(timezone=True))
+    error = Column(String(255))
