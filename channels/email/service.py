@@ -1,0 +1,493 @@
+"""The e-mail channel at work: read the support folder, answer each new mail once.
+
+One pass of the intake (:meth:`EmailService.poll_once`):
+
+1. open the folder read-only; on the first connection (or when the server renumbered the
+   folder: a new UIDVALIDITY) start at its current end, so old mail is never answered;
+2. take up claims a crash left unfinished (after their lease), then claim each new UID in
+   the database *before* processing it (:mod:`.store`), and finish it after: a restart, or a
+   second Rasa server on the same mailbox, processes nothing twice;
+3. per mail (:meth:`EmailService.process`): automatic mail is ignored (:mod:`.noise`), the
+   sender's reply rate is limited, mails over the limits get a notice, a number answers the
+   latest numbered options, a problem report is filed as a ticket (:mod:`.triage`),
+   anything else is a bot turn; the answer is one mail in the thread, queued in the outbox
+   (:mod:`.outbox`) under a key derived from the mail, so a replay cannot send it twice.
+
+Agent answers and status changes arrive through :meth:`EmailService.deliver` (Rasa's
+``output_channel=latest``). Nothing personal is logged: conversation keys, masked addresses
+and sizes only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from rasa.core.channels.channel import UserMessage
+
+from channels.email import limits as mail_limits
+from channels.email import options as mail_options
+from channels.email import threads, transport
+from channels.email.compose import FALLBACK_SUBJECTS, compose, compose_reply
+from channels.email.conversation import MAIL_KEY, RasaConversations, Say
+from channels.email.noise import noise_reason
+from channels.email.outbox import OutboxSender, OutgoingMail, SqlOutbox
+from channels.email.output import CHANNEL, BotMessage, EmailOutput, TurnCollector, mail_body
+from channels.email.parse import IncomingMail, header, parse_mail
+from channels.email.settings import EmailSettings
+from channels.email.store import EmailStore, Inbox, MailRef, Position, Thread, mailbox_id
+from channels.email.triage import Triage, triage
+from channels.toolkit import conventions
+from channels.toolkit.backoff import Backoff
+from gopay_support.core import catalogue, language, tracking
+from gopay_support.core.clock import utcnow
+from gopay_support.core.contact import ContactKind, parse_contact
+from gopay_support.core.pii import mask
+from gopay_support.core.ratelimit import SlidingWindowLimiter
+from gopay_support.core.tickets.model import NewTicket, TicketStatus
+from gopay_support.wiring import Services
+
+logger = logging.getLogger(__name__)
+
+#: Tries of one mail before it is given up (recorded as failed, never answered).
+MAX_ATTEMPTS = 5
+_PROBLEM_NOTICES = {
+    mail_limits.TOO_LARGE: "email.too_large",
+    mail_limits.TOO_MANY_ATTACHMENTS: "email.too_many_attachments",
+    mail_limits.TOO_MANY_PARTS: "email.too_complex",
+}
+_UNFINISHED = {
+    TicketStatus.OPEN,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING_FOR_USER,
+    TicketStatus.RESOLVED,
+}
+
+
+class EmailService:
+    def __init__(
+        self,
+        settings: EmailSettings,
+        services: Services,
+        *,
+        store: EmailStore | None = None,
+        inbox: Inbox | None = None,
+        outbox: SqlOutbox | None = None,
+        mailbox: transport.Mailbox | None = None,
+    ) -> None:
+        self.settings = settings
+        self.services = services
+        self.store = store or EmailStore(services.database)
+        self.inbox: Inbox = inbox or self.store
+        self.outbox = outbox or SqlOutbox(services.database)
+        self.mailbox = mailbox or transport.Mailbox(settings)
+        self.mailbox_id = mailbox_id(settings.imap_host, settings.imap_user, settings.imap_folder)
+        self.sender = OutboxSender(self.outbox, self._send)
+        self.limiter = SlidingWindowLimiter(settings.reply_limit, settings.reply_window)
+        self.output = EmailOutput(self.deliver)
+        self.conversations: RasaConversations | None = None
+        self.owner = secrets.token_hex(8)
+        self.ready = False
+        self.last_error: str | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self, conversations: RasaConversations) -> None:
+        self.conversations = conversations
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._intake()), loop.create_task(self.sender.run())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        await asyncio.to_thread(self.mailbox.close)
+
+    async def _intake(self) -> None:
+        backoff = Backoff(first=self.settings.poll_seconds, maximum=max(300.0, self.settings.poll_seconds))
+        failures = 0
+        while True:
+            try:
+                await self.poll_once()
+                failures, self.last_error = 0, None
+                delay = self.settings.poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the mailbox or the database away: keep trying
+                failures += 1
+                delay = backoff.delay(failures)
+                self.last_error = type(error).__name__
+                logger.warning(
+                    "email: reading the mailbox failed (%s); next try in %.0fs", self.last_error, delay
+                )
+            await asyncio.sleep(delay)
+
+    # -- intake --------------------------------------------------------------------------
+    async def poll_once(self) -> int:
+        """Process every new mail of the folder once; the number of mails handled."""
+        if self.conversations is None or not self.conversations.ready:
+            return 0
+        folder = await asyncio.to_thread(self.mailbox.open)
+        position = await asyncio.to_thread(self.store.position, self.mailbox_id)
+        if position is None or position.uidvalidity != folder.uidvalidity:
+            highest = await asyncio.to_thread(self.mailbox.highest_uid)
+            if position is None:
+                logger.info("email: first connection to the folder; mail already there is left alone")
+            else:
+                logger.warning(
+                    "email: the folder was renumbered (UIDVALIDITY); reading on from its newest mail"
+                )
+            await asyncio.to_thread(
+                self.store.set_position, self.mailbox_id, Position(folder.uidvalidity, highest)
+            )
+            self.ready = True
+            return 0
+        self.ready = True
+        handled = 0
+        lease = timedelta(seconds=self.settings.claim_lease)
+        for ref in await asyncio.to_thread(
+            self.inbox.stale_claims, self.mailbox_id, folder.uidvalidity, lease
+        ):
+            attempt = await asyncio.to_thread(self.inbox.reclaim, ref, self.owner, lease)
+            if attempt is None:
+                continue
+            if attempt > MAX_ATTEMPTS:
+                logger.error("email: mail %s failed %d times; given up", ref.key, MAX_ATTEMPTS)
+                await asyncio.to_thread(self.inbox.finish, ref, "given-up", True)
+                continue
+            await self._handle(ref)
+            handled += 1
+        for uid in await asyncio.to_thread(self.mailbox.uids_after, position.last_uid):
+            ref = MailRef(self.mailbox_id, folder.uidvalidity, uid)
+            if await asyncio.to_thread(self.inbox.claim, ref, self.owner):
+                await self._handle(ref)
+                handled += 1
+            await asyncio.to_thread(
+                self.store.set_position, self.mailbox_id, Position(folder.uidvalidity, uid)
+            )
+        return handled
+
+    async def _handle(self, ref: MailRef) -> None:
+        try:
+            size = await asyncio.to_thread(self.mailbox.size, ref.uid)
+            raw = None
+            if size is not None:
+                too_large = size > self.settings.limits.max_message_bytes
+                raw = await asyncio.to_thread(self.mailbox.fetch, ref.uid, too_large)
+            outcome = "gone" if raw is None else await self.process(ref, raw, size)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            # Left claimed: taken up again after the lease (MAX_ATTEMPTS tries in all).
+            logger.error("email: mail %s not processed (%s); will retry", ref.key, type(error).__name__)
+            logger.debug("email: failure detail", exc_info=True)
+            return
+        await asyncio.to_thread(self.inbox.finish, ref, outcome)
+
+    # -- one mail ------------------------------------------------------------------------
+    async def process(self, ref: MailRef, raw: bytes, size: int | None = None) -> str:
+        """Handle one customer mail; returns what happened (recorded with the claim)."""
+        mail = parse_mail(raw, self.settings.limits, size=size)
+        assert mail.message is not None
+        reason = noise_reason(mail.message, self.settings.own_addresses)
+        if reason:
+            logger.info("email: %s ignored (%s)", mail.summary(), reason)
+            return f"ignored:{reason}"
+        if await asyncio.to_thread(self.store.seen_inbound, mail.message_id):
+            logger.info("email: %s seen before (same Message-ID); ignored", mail.summary())
+            return "duplicate"
+        thread = await self._thread_for(mail)
+        await asyncio.to_thread(self.store.remember_message_id, mail.message_id, thread.key, False)
+        if not self.limiter.allow(mail.sender):
+            logger.warning("email: %s over the reply limit of its sender; not answered", mail.summary())
+            return "rate-limited"
+        hint = language.normalize(header(mail.message, "Content-Language"))
+        lang = language.resolve(mail.text, hint, thread.language)
+        thread = replace(thread, language=lang, name=mail.sender_name or thread.name)
+        logger.info("email: %s -> conversation %s", mail.summary(), thread.conversation_id)
+        if mail.problem:
+            notice = catalogue.text(
+                _PROBLEM_NOTICES.get(mail.problem, "email.too_complex"),
+                lang,
+                size=_size_text(mail.size),
+                limit=_limit_text(mail.problem, self.settings),
+            )
+            await self._reply(ref, mail, thread, [BotMessage(notice)], lang)
+            return f"notice:{mail.problem}"
+        if not mail.text.strip():
+            await self._reply(ref, mail, thread, [BotMessage(catalogue.text("email.empty", lang))], lang)
+            return "notice:empty"
+        messages, thread, outcome = await self._converse(ref, mail, thread, lang, hint)
+        await self._reply(ref, mail, thread, messages, lang)
+        return outcome
+
+    async def _converse(
+        self, ref: MailRef, mail: IncomingMail, thread: Thread, lang: str, hint: str | None
+    ) -> tuple[list[BotMessage], Thread, str]:
+        conversations = self.conversations
+        assert conversations is not None
+        sender_id = thread.conversation_id
+        done = await conversations.answered(sender_id, ref.key)
+        if done is not None:
+            logger.info("email: mail %s was answered before a restart; its answer is reused", ref.key)
+            return done, thread, "replayed"
+        choice = mail_options.choose(mail.text, thread.options)
+        text = choice or mail.text
+        message = UserMessage(
+            text=text,
+            output_channel=TurnCollector(),
+            sender_id=sender_id,
+            input_channel=CHANNEL,
+            metadata=conventions.metadata(
+                CHANNEL, hint, **{MAIL_KEY: ref.key, "attachments": len(mail.attachments)}
+            ),
+        )
+        state = await conversations.state(sender_id)
+        if choice is None and not state.paused and state.active_form is None:
+            decided = triage(await conversations.parse(text), text, self.settings.limits.max_text_chars)
+            if decided.is_ticket:
+                return await self._file(ref, mail, thread, lang, message, decided)
+        await conversations.turn(message)
+        collector = message.output_channel
+        assert isinstance(collector, TurnCollector)
+        return collector.messages, thread, "choice" if choice else "turn"
+
+    async def _file(
+        self,
+        ref: MailRef,
+        mail: IncomingMail,
+        thread: Thread,
+        lang: str,
+        message: UserMessage,
+        decided: Triage,
+    ) -> tuple[list[BotMessage], Thread, str]:
+        """A problem report: a new ticket, or more information for the thread's open one."""
+        conversations = self.conversations
+        assert conversations is not None
+        tickets = self.services.tickets
+        existing = await asyncio.to_thread(tickets.get, thread.ticket_number or "")
+        if existing is not None and existing.status in _UNFINISHED:
+            notice = catalogue.text("email.ticket_followup", lang, ticket_id=existing.tracking_number)
+            messages = await conversations.record(message, [Say(text=notice, action="action_email_followup")])
+            logger.info("email: mail %s added to ticket %s", ref.key, existing.tracking_number)
+            return messages, thread, "ticket-followup"
+        contact = parse_contact(mail.sender)
+        new = NewTicket(
+            category=decided.category or "other",
+            description=mask(_description(mail)),
+            contact=contact.value if contact else mail.sender,
+            contact_kind=contact.kind if contact else ContactKind.EMAIL,
+            sender_id=thread.conversation_id,
+            language=lang,
+            channel=CHANNEL,
+        )
+        ticket, created = await asyncio.to_thread(tickets.create, new, f"email:{ref.key}")
+        logger.info(
+            "email: ticket %s %s from mail %s (%s, category %s)",
+            ticket.tracking_number,
+            "filed" if created else "found",
+            ref.key,
+            decided.reason,
+            ticket.category,
+        )
+        hours = self.services.settings.hours
+        answers = []
+        if decided.faq_topic:
+            answers.append(Say(response=f"utter_{decided.faq_topic}", action="utter_faq"))
+        answers.append(Say(response="utter_ticket_created", params={"ticket_id": ticket.tracking_number}))
+        answers.append(
+            Say(
+                response="utter_ticket_next_steps_staffed"
+                if hours.is_fast(utcnow())
+                else "utter_ticket_next_steps_off_hours",
+                params={"staffed_hours": hours.staffed_text},
+            )
+        )
+        messages = await conversations.record(message, answers, {"ticket_number": ticket.tracking_number})
+        return messages, replace(thread, ticket_number=ticket.tracking_number), "ticket"
+
+    # -- threads -------------------------------------------------------------------------
+    async def _thread_for(self, mail: IncomingMail) -> Thread:
+        """The conversation ``mail`` continues, or a new one (see docs/email.md)."""
+        known_ids = (*mail.references, *threads.message_ids(mail.in_reply_to))
+        key = await asyncio.to_thread(self.store.conversation_of, known_ids)
+        if key is not None:
+            found = await asyncio.to_thread(self.store.thread, key)
+            if found is not None and found.address == mail.sender:
+                return found
+        found = await asyncio.to_thread(self.store.thread, mail.conversation_key)
+        if found is not None and found.address == mail.sender:
+            return found
+        number = mail.tracking_number
+        if number:
+            ticket = await asyncio.to_thread(self.services.tickets.get, number)
+            if (
+                ticket is not None
+                and ticket.contact.strip().lower() == mail.sender
+                and conventions.channel_of(ticket.sender_id) == CHANNEL
+            ):
+                found = await asyncio.to_thread(
+                    self.store.thread, conventions.local_id(CHANNEL, ticket.sender_id)
+                )
+                if found is not None:
+                    return found
+        return Thread(
+            key=mail.conversation_key,
+            address=mail.sender,
+            name=mail.sender_name,
+            subject=threads.clean_subject(mail.subject),
+            ticket_number=None,
+        )
+
+    # -- answers -------------------------------------------------------------------------
+    async def _reply(
+        self, ref: MailRef, mail: IncomingMail, thread: Thread, messages: Sequence[BotMessage], lang: str
+    ) -> None:
+        """Queue the answer to ``mail`` (if the bot said anything) and save the thread."""
+        thread = thread.with_message(mail.message_id)
+        known = {thread.ticket_number, mail.tracking_number, *(n for _, _, n in tracking.find_all(mail.text))}
+        messages = await self._guard(messages, thread, known, lang)
+        body = mail_body(messages, lang)
+        if body.text:
+            reply = compose_reply(
+                mail,
+                body.text,
+                from_address=self.settings.from_address,
+                from_name=self.settings.from_name,
+                language=lang,
+                tracking_number=thread.ticket_number,
+                domain=self.settings.domain,
+            )
+            message_id = _set_message_id(reply, f"reply:{ref.key}", self.settings.domain)
+            await self._queue(f"reply:{ref.key}", thread, bytes(reply), message_id)
+            thread = replace(thread.with_message(message_id), options=body.options)
+        await asyncio.to_thread(self.store.save_thread, thread)
+
+    async def deliver(self, recipient_id: str, messages: Sequence[BotMessage]) -> None:
+        """A message from outside a turn (agent, status change): one mail in the thread."""
+        try:
+            key = conventions.local_id(CHANNEL, recipient_id)
+        except ValueError:
+            logger.warning("email: output for a conversation of another channel ignored")
+            return
+        thread = await asyncio.to_thread(self.store.thread, key)
+        if thread is None:
+            logger.warning("email: no mail thread for conversation %s; message not sent", recipient_id)
+            return
+        lang = thread.language or language.DEFAULT
+        messages = await self._guard(messages, thread, {thread.ticket_number}, lang)
+        body = mail_body(messages, lang)
+        if not body.text:
+            return
+        by_agent = any(m.agent for m in messages)
+        mail = compose(
+            from_address=self.settings.from_address,
+            from_name=self.settings.from_name,
+            to=thread.address,
+            to_name=thread.name,
+            subject=threads.reply_subject(thread.subject, thread.ticket_number, fallback=_fallback(lang)),
+            text=body.text,
+            language=lang,
+            in_reply_to=thread.last_message_id,
+            references=thread.references,
+            auto_submitted="no" if by_agent else "auto-generated",
+            domain=self.settings.domain,
+        )
+        message_id = str(mail["Message-ID"])
+        await self._queue(f"push:{message_id}", thread, bytes(mail), message_id)
+        thread = thread.with_message(message_id)
+        if body.options:
+            thread = replace(thread, options=body.options)
+        await asyncio.to_thread(self.store.save_thread, thread)
+        logger.info("email: %s message queued for %s", "agent" if by_agent else "bot", recipient_id)
+
+    async def _queue(self, key: str, thread: Thread, raw: bytes, message_id: str) -> None:
+        queued = await asyncio.to_thread(
+            self.outbox.put, OutgoingMail(key, thread.key, thread.address, message_id, raw)
+        )
+        if queued:
+            await asyncio.to_thread(self.store.remember_message_id, message_id, thread.key, True)
+            self.sender.wake()
+
+    async def _guard(
+        self, messages: Sequence[BotMessage], thread: Thread, known: set[str | None], lang: str
+    ) -> list[BotMessage]:
+        """Ticket details go only to the ticket's own conversation, or to its contact
+        address in a thread that carries its tracking number (a forged From learns nothing)."""
+        result: list[BotMessage] = []
+        for message in messages:
+            numbers = {n for _, _, n in tracking.find_all(message.text)}
+            allowed = True
+            for number in numbers:
+                ticket = await asyncio.to_thread(self.services.tickets.get, number)
+                if ticket is None or ticket.sender_id == thread.conversation_id:
+                    continue
+                if ticket.contact.strip().lower() == thread.address and number in known:
+                    continue
+                allowed = False
+            if allowed:
+                result.append(message)
+            else:
+                logger.info("email: ticket details withheld from conversation %s", thread.conversation_id)
+                result.append(BotMessage(catalogue.text("email.ticket_details_withheld", lang)))
+        return result
+
+    async def _send(self, raw: bytes, recipient: str) -> None:
+        await asyncio.to_thread(transport.send, self.settings, raw, recipient)
+
+    def health(self) -> dict[str, object]:
+        """For the channel's status page: no addresses, no text."""
+        return {"mailbox_ready": self.ready, "last_error": self.last_error}
+
+
+def _description(mail: IncomingMail) -> str:
+    """The ticket description: the subject, the mail's new text, the attachments noted."""
+    parts = []
+    subject = threads.clean_subject(mail.subject)
+    if subject:
+        parts.append(subject)
+    parts.append(mail.text)
+    if mail.attachments:
+        notes = ", ".join(
+            f"{a.filename or '?'} ({a.content_type}, {_size_text(a.size)})" for a in mail.attachments
+        )
+        parts.append(f"[attachments: {notes}]")
+    return "\n\n".join(parts)
+
+
+def _set_message_id(message: object, key: str, domain: str) -> str:
+    """Give a reply a Message-ID derived from what it answers: a replay re-composes the same."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    message_id = f"<gopay.{digest}@{domain}>"
+    del message["Message-ID"]  # type: ignore[attr-defined]
+    message["Message-ID"] = message_id  # type: ignore[index]
+    return message_id
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def _limit_text(problem: str, settings: EmailSettings) -> str:
+    if problem == mail_limits.TOO_LARGE:
+        return _size_text(settings.limits.max_message_bytes)
+    if problem == mail_limits.TOO_MANY_ATTACHMENTS:
+        return str(settings.limits.max_attachments)
+    return str(settings.limits.max_parts)
+
+
+def _fallback(lang: str) -> str:
+    return FALLBACK_SUBJECTS.get(lang, FALLBACK_SUBJECTS["en"])
