@@ -68,7 +68,7 @@ class EmailInput(InputChannel):
             if self.service is not None:
                 self.service.start(RasaConversations(lambda: getattr(app.ctx, "agent", None), on_new_message))
                 logger.info(
-                    "email channel: reading the support folder every %.0fs",
+                    "email channel: reading the support folder every %gs",
                     self.service.settings.poll_seconds,
                 )
 

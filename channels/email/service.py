@@ -34,7 +34,7 @@ from rasa.core.channels.channel import UserMessage
 from channels.email import limits as mail_limits
 from channels.email import options as mail_options
 from channels.email import threads, transport
-from channels.email.compose import FALLBACK_SUBJECTS, compose, compose_reply
+from channels.email.compose import FALLBACK_SUBJECTS, compose, compose_reply, wire_bytes
 from channels.email.conversation import MAIL_KEY, RasaConversations, Say
 from channels.email.noise import noise_reason
 from channels.email.outbox import OutboxSender, OutgoingMail, SqlOutbox
@@ -42,7 +42,7 @@ from channels.email.output import CHANNEL, BotMessage, EmailOutput, TurnCollecto
 from channels.email.parse import IncomingMail, header, parse_mail
 from channels.email.settings import EmailSettings
 from channels.email.store import EmailStore, Inbox, MailRef, Position, Thread, mailbox_id
-from channels.email.triage import Triage, triage
+from channels.email.triage import Triage, bare_text, triage
 from channels.toolkit import conventions
 from channels.toolkit.backoff import Backoff
 from gopay_support.core import catalogue, language, tracking
@@ -241,7 +241,7 @@ class EmailService:
             logger.info("email: mail %s was answered before a restart; its answer is reused", ref.key)
             return done, thread, "replayed"
         choice = mail_options.choose(mail.text, thread.options)
-        text = choice or mail.text
+        text = choice or bare_text(mail.text)
         message = UserMessage(
             text=text,
             output_channel=TurnCollector(),
@@ -356,6 +356,7 @@ class EmailService:
         thread = thread.with_message(mail.message_id)
         known = {thread.ticket_number, mail.tracking_number, *(n for _, _, n in tracking.find_all(mail.text))}
         messages = await self._guard(messages, thread, known, lang)
+        thread = await self._adopt_ticket(thread, messages)
         body = mail_body(messages, lang)
         if body.text:
             reply = compose_reply(
@@ -368,7 +369,7 @@ class EmailService:
                 domain=self.settings.domain,
             )
             message_id = _set_message_id(reply, f"reply:{ref.key}", self.settings.domain)
-            await self._queue(f"reply:{ref.key}", thread, bytes(reply), message_id)
+            await self._queue(f"reply:{ref.key}", thread, wire_bytes(reply), message_id)
             thread = replace(thread.with_message(message_id), options=body.options)
         await asyncio.to_thread(self.store.save_thread, thread)
 
@@ -385,6 +386,7 @@ class EmailService:
             return
         lang = thread.language or language.DEFAULT
         messages = await self._guard(messages, thread, {thread.ticket_number}, lang)
+        thread = await self._adopt_ticket(thread, messages)
         body = mail_body(messages, lang)
         if not body.text:
             return
@@ -403,7 +405,7 @@ class EmailService:
             domain=self.settings.domain,
         )
         message_id = str(mail["Message-ID"])
-        await self._queue(f"push:{message_id}", thread, bytes(mail), message_id)
+        await self._queue(f"push:{message_id}", thread, wire_bytes(mail), message_id)
         thread = thread.with_message(message_id)
         if body.options:
             thread = replace(thread, options=body.options)
@@ -440,6 +442,18 @@ class EmailService:
                 logger.info("email: ticket details withheld from conversation %s", thread.conversation_id)
                 result.append(BotMessage(catalogue.text("email.ticket_details_withheld", lang)))
         return result
+
+    async def _adopt_ticket(self, thread: Thread, messages: Sequence[BotMessage]) -> Thread:
+        """A thread without a ticket takes the first ticket of its own conversation that the
+        bot names (a handoff files one), so its number goes into the subject from now on."""
+        if thread.ticket_number:
+            return thread
+        for message in messages:
+            for _, _, number in tracking.find_all(message.text):
+                ticket = await asyncio.to_thread(self.services.tickets.get, number)
+                if ticket is not None and ticket.sender_id == thread.conversation_id:
+                    return replace(thread, ticket_number=ticket.tracking_number)
+        return thread
 
     async def _send(self, raw: bytes, recipient: str) -> None:
         await asyncio.to_thread(transport.send, self.settings, raw, recipient)

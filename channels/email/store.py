@@ -69,7 +69,8 @@ class MailRef:
     @property
     def key(self) -> str:
         """A short unique name of the mail (idempotency keys, tracker metadata)."""
-        return f"{self.mailbox[:12]}-{self.uidvalidity}-{self.uid}"
+        # Hex, so no long run of digits (which log masking would take for a phone number).
+        return f"{self.mailbox[:12]}-v{self.uidvalidity:x}-u{self.uid:x}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from channels.email.outbox import PermanentFailure
 from channels.email.settings import EmailSettings
+from gopay_support.core.pii import mask
 
 IMAP_TIMEOUT = 30.0
 SMTP_TIMEOUT = 30.0
@@ -168,11 +169,18 @@ def send(settings: EmailSettings, raw: bytes, recipient: str) -> None:
             raise PermanentFailure(f"recipient refused ({', '.join(map(str, codes))})") from None
         raise ConnectionError(f"recipient deferred ({', '.join(map(str, codes))})") from None
     except smtplib.SMTPResponseException as error:
+        said = _said(error.smtp_error)
         if error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPAuthenticationError):
-            raise PermanentFailure(f"relay refused ({error.smtp_code})") from None
-        raise ConnectionError(f"relay answered {error.smtp_code}") from None
+            raise PermanentFailure(f"relay refused ({error.smtp_code} {said})") from None
+        raise ConnectionError(f"relay answered {error.smtp_code} {said}") from None
     except smtplib.SMTPException as error:
         raise ConnectionError(type(error).__name__) from None
+
+
+def _said(reply: bytes | str) -> str:
+    """The relay's words, short and masked (they may quote an address)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return mask(" ".join(text.split())[:120])
 
 
 def _first_int(values: list | None) -> int | None:  # type: ignore[type-arg]

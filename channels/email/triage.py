@@ -8,8 +8,8 @@ understood (``/model/parse`` of the mail's new text):
 1. the customer asks for a ticket or complains (``open_ticket``, ``complaint``); or
 2. the mail is about a topic that has a ticket category (a failed top-up, a delayed
    withdrawal, a login problem, ... :data:`~gopay_support.core.tickets.model.TOPIC_CATEGORY`)
-   and *tells* what happened instead of asking a question
-   (:func:`~gopay_support.core.tickets.validation.is_question`); the reply then carries the
+   and *tells* what happened instead of asking a question (no sentence of it is a question,
+   :func:`~gopay_support.core.tickets.validation.is_question`); the reply then carries the
    FAQ answer for that topic too; or
 3. the model did not understand the mail (``nlu_fallback``) and it is a real description,
    not a one-liner (:func:`~gopay_support.core.tickets.validation.check_description`):
@@ -23,6 +23,7 @@ is never filed again: problem reports there are added to that ticket's conversat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,40 @@ from gopay_support.core.tickets.validation import (
     check_description,
     is_question,
 )
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+_GREETING_RE = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear)\b[^,，!！\n]{0,30}[,，!！]|(?:您好|你好|hi|hello)\s*[,，!！。]?)\s*",
+    re.IGNORECASE,
+)
+_CLOSING_RE = re.compile(
+    r"^\s*(?:thanks?(?: you)?(?: (?:very|so) much)?|many thanks|best(?: regards| wishes)?|regards"
+    r"|kind regards|cheers|sincerely|yours|谢谢(?:您)?|多谢|感谢|此致|敬礼|祝好)[\s,，.!！。]*$",
+    re.IGNORECASE,
+)
+MAX_NAME_LINES = 2
+MAX_NAME_CHARS = 40
+
+
+def bare_text(text: str) -> str:
+    """The mail's text without the salutation and the closing ("Hello," ... "Thanks, John"):
+    what the NLU should read. The ticket keeps the whole text."""
+    lines = text.strip().split("\n")
+    if lines:
+        lines[0] = _GREETING_RE.sub("", lines[0], count=1)
+    for at in range(len(lines) - 1, max(len(lines) - 2 - MAX_NAME_LINES, -1), -1):
+        tail = [line for line in lines[at + 1 :] if line.strip()]
+        if _CLOSING_RE.match(lines[at]) and all(len(line) <= MAX_NAME_CHARS for line in tail):
+            lines = lines[:at]
+            break
+    bare = "\n".join(lines).strip()
+    return bare or text.strip()
+
+
+def asks(text: str) -> bool:
+    """Whether any sentence of the mail is a question (mails wrap questions in courtesies)."""
+    return any(is_question(part) for part in _SENTENCE_END_RE.split(text) if part.strip())
+
 
 #: Intents that ask for a ticket outright (``complaint`` once the NLU distinguishes it).
 TICKET_INTENTS = frozenset({"open_ticket", "complaint"})
@@ -65,8 +100,8 @@ def triage(parse: dict[str, Any] | None, text: str, description_max_chars: int) 
         category = category_from_text(text) or category_from_topic(topic) or "other"
         return Triage(category, reason=intent or "ticket")
     usable = check_description(text, description_max_chars) is None
-    if intent == parse_data.FAQ_INTENT and topic in TOPIC_CATEGORY and not is_question(text) and usable:
+    if intent == parse_data.FAQ_INTENT and topic in TOPIC_CATEGORY and not asks(text) and usable:
         return Triage(TOPIC_CATEGORY[topic], faq_topic=topic, reason="problem-topic")
-    if intent == parse_data.FALLBACK_INTENT and usable and not is_question(text):
+    if intent == parse_data.FALLBACK_INTENT and usable and not asks(text):
         return Triage(category_from_text(text) or "other", reason="not-understood")
     return Triage()
