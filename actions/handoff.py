@@ -23,7 +23,6 @@ from actions.tracker import (
     recent_topic_category,
     safe_run,
 )
-from gopay_support.core.clock import utcnow
 from gopay_support.core.handoff.escalation import Queued, Request
 from gopay_support.core.handoff.model import CSAT_RANGE, Reason
 from gopay_support.wiring import Services
@@ -49,7 +48,7 @@ async def escalate(
         events=tracker.events,
         category=category,
     )
-    outcome = services.escalation.escalate(request, utcnow())
+    outcome = services.escalation.escalate(request, services.clock())
     if not isinstance(outcome, Queued):
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []

@@ -28,7 +28,6 @@ from actions.tracker import (
     recent_topic_category,
     safe_run,
 )
-from gopay_support.core.clock import utcnow
 from gopay_support.core.contact import parse_contact
 from gopay_support.core.pii import mask, mask_contact
 from gopay_support.core.tickets.model import CATEGORIES, CATEGORY_BY_KEY, NewTicket
@@ -366,7 +365,7 @@ class SubmitTicket(ServicesAction):
         hours = self.services.settings.hours
         dispatcher.utter_message(
             response="utter_ticket_next_steps_staffed"
-            if hours.is_fast(utcnow())
+            if hours.is_fast(self.services.clock())
             else "utter_ticket_next_steps_off_hours",
             staffed_hours=hours.staffed_text,
         )

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gopay_support.adapters.db import AgentSessions, Database, HandoffStore, TicketStore
+from gopay_support.core.clock import Clock, utcnow
 from gopay_support.core.errors import ConfigurationError
 from gopay_support.core.handoff.escalation import Escalation
 from gopay_support.core.hours import ServiceHours
@@ -137,11 +138,14 @@ class Services:
     handoffs: HandoffStore
     agent_sessions: AgentSessions
     escalation: Escalation
+    #: The time every rule of this process reads (tests pass a fixed one).
+    clock: Clock = utcnow
 
 
 def build_services(
     settings: Settings,
     *,
+    clock: Clock = utcnow,
     session_lifetime: timedelta = timedelta(hours=8),
     session_idle: timedelta = timedelta(hours=1),
 ) -> Services:
@@ -149,18 +153,20 @@ def build_services(
     database = Database(settings.database_url)
     tickets = TicketStore(
         database,
+        clock=clock,
         verify_max_attempts=settings.tickets.verify_max_attempts,
         verify_window=timedelta(minutes=settings.tickets.verify_window_minutes),
     )
-    handoffs = HandoffStore(database)
+    handoffs = HandoffStore(database, clock)
     agent_sessions = AgentSessions(
         database,
         lifetime=session_lifetime,
         idle_timeout=session_idle,
         presence=timedelta(seconds=settings.handoff.presence_seconds),
+        clock=clock,
     )
     escalation = Escalation(handoffs, agent_sessions, tickets, settings.hours, settings.handoff)
-    return Services(settings, database, tickets, handoffs, agent_sessions, escalation)
+    return Services(settings, database, tickets, handoffs, agent_sessions, escalation, clock)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.databases import db_url, pg_url  # noqa: F401 - fixtures
+from support.fixtures import clock, db  # noqa: F401 - fixtures
 from support.telegram_fake import FakeTelegram
 
 from devtools.stack import DEFAULT_MODEL, Stack, StackConfig, free_port

@@ -3,11 +3,12 @@ CollectingDispatcher, the real domain and a real SQLite ticket store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from support.actions import responses, run, services, tracker, use_services
+from support.clock import Clock
 from support.services import make_services, sqlite_url
 
 from actions.ticket_form import (
@@ -21,15 +22,8 @@ from actions.ticket_form import (
     ValidateTicketForm,
 )
 from gopay_support.core.contact import ContactKind
+from gopay_support.core.hours import ServiceHours
 from gopay_support.core.settings import TicketSettings
-
-
-@pytest.fixture(autouse=True)
-def _services(tmp_path) -> Iterator[None]:
-    built = make_services(sqlite_url(tmp_path))
-    use_services(built)
-    yield
-    built.database.dispose()
 
 
 def form_turn(
@@ -323,3 +317,29 @@ def test_no_need_at_an_optional_field_skips_it_instead_of_cancelling(text: str) 
 def test_explicit_cancel_at_an_optional_field_still_cancels(text: str) -> None:
     slots, _ = form_turn("ticket_transaction_id", text, intent="deny")
     assert slots["ticket_confirmed"] == CANCELLED
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("moment", "holidays", "expected"),
+    [
+        (datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI), (), "utter_ticket_next_steps_staffed"),
+        (datetime(2026, 11, 25, 20, 0, tzinfo=SHANGHAI), (), "utter_ticket_next_steps_off_hours"),
+        (datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI), (), "utter_ticket_next_steps_off_hours"),
+        # A holiday is slow for tickets too (the handoff already said so): one rule, core/hours.py.
+        (
+            datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI),
+            ("2026-11-25",),
+            "utter_ticket_next_steps_off_hours",
+        ),
+    ],
+)
+def test_next_steps_follow_the_service_hours(
+    tmp_path, moment: datetime, holidays: tuple, expected: str
+) -> None:
+    hours = ServiceHours(holidays=holidays)
+    use_services(make_services(sqlite_url(tmp_path, "hours.db"), clock=Clock(moment), hours=hours))
+    _, messages, _ = run(SubmitTicket(services()), tracker("ticket_form_confirmed"))
+    assert responses(messages) == ["utter_ticket_created", expected]

@@ -3,11 +3,7 @@ ticket, verification tries and lock-out, pushed updates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from support.actions import responses, run, services, tracker, use_services
-from support.services import make_services, sqlite_url
+from support.actions import responses, run, services, tracker
 
 from actions.ticket_status import (
     LOCKED,
@@ -19,15 +15,6 @@ from actions.ticket_status import (
 from gopay_support.core.contact import ContactKind
 from gopay_support.core.tickets.model import NewTicket
 from gopay_support.core.tickets.model import TicketStatus as Lifecycle
-
-
-@pytest.fixture(autouse=True)
-def _services(tmp_path) -> Iterator[None]:
-    built = make_services(sqlite_url(tmp_path))
-    use_services(built)
-    yield
-    built.database.dispose()
-
 
 # -- status lookup ---------------------------------------------------------------------
 

@@ -86,3 +86,29 @@ def run(action, tr: Tracker) -> tuple[dict[str, Any], list[dict], list[dict]]:
 
 def responses(messages: list[dict]) -> list[str | None]:
     return [m.get("response") for m in messages]
+
+
+def user_turn(text: str, intent: str, ts: float, **parse: Any) -> dict[str, Any]:
+    """A serialised user event with its parse data (``language`` defaults to Chinese)."""
+    data = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], **parse}
+    return {"event": "user", "timestamp": ts, "text": text, "parse_data": data, "input_channel": "rest"}
+
+
+def conversation(sender: str, *turns: dict[str, Any], language: str = "zh") -> Tracker:
+    """A tracker made of ``turns`` (user events), the latest being the message being handled."""
+    events: list[dict[str, Any]] = [{"event": "action", "timestamp": 1.0, "name": "action_listen"}]
+    for turn in turns:
+        events += [turn, {"event": "action", "timestamp": turn["timestamp"] + 0.1, "name": "action_listen"}]
+    events.pop()  # the latest message is being handled now
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": {"language": language},
+            "latest_message": turns[-1]["parse_data"],
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )

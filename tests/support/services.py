@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gopay_support.core.clock import Clock, utcnow
 from gopay_support.core.settings import Settings
 from gopay_support.wiring import Services, build_services, load_settings
 
@@ -19,5 +20,5 @@ def sqlite_url(folder: Path, name: str = "app.db") -> str:
     return f"sqlite:///{folder / name}"
 
 
-def make_services(database_url: str, **changes: Any) -> Services:
-    return build_services(test_settings(database_url, **changes))
+def make_services(database_url: str, clock: Clock = utcnow, **changes: Any) -> Services:
+    return build_services(test_settings(database_url, **changes), clock=clock)

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 
-import pytest
-from support.clock import Clock
-from support.services import sqlite_url
-
-from gopay_support.adapters.db import AgentSessions, Database
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
+from gopay_support.adapters.db import AgentSessions
 
 
 def test_sessions_expire_when_idle_and_absolutely_and_end_at_logout(db, clock):

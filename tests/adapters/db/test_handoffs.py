@@ -3,29 +3,12 @@ resolve and CSAT."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 from support.clock import Clock
-from support.services import sqlite_url
 
 from gopay_support.adapters.db import Database, HandoffStore
 from gopay_support.core.errors import InvalidState, NotOwner
 from gopay_support.core.handoff.model import HandoffStatus, Priority, Reason
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture

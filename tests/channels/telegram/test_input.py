@@ -14,16 +14,6 @@ from channels.telegram.input import TelegramInput, disabled_reason
 from channels.telegram.settings import TelegramSettings
 
 
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
-
-
 def test_without_a_token_the_channel_loads_disabled_and_answers_503(db_url: str) -> None:
     assert disabled_reason(TelegramSettings()) == "TELEGRAM_BOT_TOKEN is not set"
     assert "SECRET" in disabled_reason(TelegramSettings(bot_token="1:a"))

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from support.telegram import ZH_CHAT, run
 from support.telegram_fake import FakeTelegram, load_update
 from support.telegram_fake.harness import CoreRecorder, running_channel, telegram_settings
 
 from channels.telegram.polling import PollingRelay
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 def test_polling_relay_feeds_the_same_handler_and_confirms_updates(fake: FakeTelegram, db_url: str) -> None:

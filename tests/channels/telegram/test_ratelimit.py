@@ -5,19 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 from support.telegram import EN_CHAT, ZH_CHAT, paced_sender, run
 from support.telegram_fake import FakeTelegram
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 def test_messages_to_one_chat_are_paced_but_other_chats_are_not_held_up(

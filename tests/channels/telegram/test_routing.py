@@ -6,7 +6,7 @@ import json
 
 import pytest
 from support.telegram import BOT, EN_CHAT, GROUP_CHAT, ZH_CHAT, parse
-from support.telegram_fake import FakeTelegram, load_update
+from support.telegram_fake import load_update
 
 from channels.telegram.routing import (
     EDITED_MESSAGE,
@@ -17,16 +17,6 @@ from channels.telegram.routing import (
     Turn,
     decide,
 )
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 @pytest.mark.parametrize(

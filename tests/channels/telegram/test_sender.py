@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from support.telegram import ZH_CHAT, closed_port, paced_sender, run
 from support.telegram_fake import FakeTelegram
 from telegram.error import NetworkError
@@ -12,16 +11,6 @@ from telegram.error import NetworkError
 from channels.telegram.sender import never_reached_telegram
 from channels.telegram.service import make_bot
 from channels.telegram.settings import TelegramSettings
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 def test_429_is_waited_out_and_the_message_sent_once(fake: FakeTelegram) -> None:

@@ -11,16 +11,6 @@ from support.telegram_fake import FakeTelegram, load_update
 from support.telegram_fake.harness import CoreRecorder, running_channel, telegram_settings
 
 
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeTelegram) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
-
-
 def test_private_message_reaches_rasa_with_identity_and_language(fake: FakeTelegram, db_url: str) -> None:
     core = CoreRecorder(delay=0.3)  # Rasa "thinking"
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from support.telegram import BOT, run
 
 from channels.telegram.formatting import MAX_CALLBACK_DATA, inline_keyboard
 from channels.telegram.store import TelegramStore
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 def test_long_button_payloads_are_mapped_to_short_keys(db_url: str) -> None:

@@ -3,13 +3,10 @@ carries it, queue place and wait."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from support.clock import Clock
-from support.services import sqlite_url
 
 from gopay_support.adapters.db import AgentSessions, Database, HandoffStore, TicketStore
 from gopay_support.core.contact import ContactKind
@@ -21,18 +18,6 @@ from gopay_support.core.tickets.model import NewTicket, TicketStatus
 
 SHANGHAI = timezone(timedelta(hours=8))
 WEEKDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
 
 
 def user(text: str, ts: float = 1.0) -> dict:

@@ -6,7 +6,7 @@ which thread; replies wait in the outbox until the SMTP relay accepted them
 (channels/email/store.py, channels/email/outbox.py).
 
 Revision ID: 0007_email
-Revises: 0003_handoff
+Revises: 0005_delivery
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_email"
-down_revision = "0003_handoff"
+down_revision = "0005_delivery"
 branch_labels = None
 depends_on = None
 
