@@ -249,6 +249,7 @@ class OutboxMessageRow(Base):
     result = Column(Text)
     last_error = Column(String(255))
 
+
 class EmailMailboxRow(Base):
     """How far the e-mail channel has read a mailbox folder: its UIDVALIDITY and last UID."""
 
