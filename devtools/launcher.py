@@ -4,6 +4,7 @@ to talk to the bot and where agents log in, stop everything on Ctrl-C."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -41,6 +42,11 @@ def main() -> int:
     try:
         stack.start()
         rasa = stack.config.rasa_url
+        email = (
+            f"reading the support mailbox; status: curl -s {rasa}/webhooks/email/"
+            if os.environ.get("GOPAY_EMAIL_IMAP_HOST")
+            else "off (set GOPAY_EMAIL_*, see docs/email.md)"
+        )
         print(
             f"""
 Gopay support assistant is running.
@@ -51,6 +57,7 @@ Gopay support assistant is running.
   NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
   Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
                    {agent_notice}
+  E-mail channel:  {email}
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,
