@@ -4,14 +4,16 @@ One pass of the intake (:meth:`EmailService.poll_once`):
 
 1. open the folder read-only; on the first connection (or when the server renumbered the
    folder: a new UIDVALIDITY) start at its current end, so old mail is never answered;
-2. take up claims a crash left unfinished (after their lease), then claim each new UID in
-   the database *before* processing it (:mod:`.store`), and finish it after: a restart, or a
-   second Rasa server on the same mailbox, processes nothing twice;
-3. per mail (:meth:`EmailService.process`): automatic mail is ignored (:mod:`.noise`), the
-   sender's reply rate is limited, mails over the limits get a notice, a number answers the
-   latest numbered options, a problem report is filed as a ticket (:mod:`.triage`),
-   anything else is a bot turn; the answer is one mail in the thread, queued in the outbox
-   (:mod:`.outbox`) under a key derived from the mail, so a replay cannot send it twice.
+2. record each new UID in the shared inbox (:mod:`channels.toolkit.inbox`), committed,
+   *before* the read position (:mod:`.store`) moves past it: a restart, or a second Rasa
+   server on the same mailbox, processes nothing twice, and a mail a crash left unfinished
+   is replayed by the inbox;
+3. the inbox's workers process each mail (:meth:`EmailService.process`), in order per
+   sender: automatic mail is ignored (:mod:`.noise`), the sender's reply rate is limited,
+   mails over the limits get a notice, a number answers the latest numbered options, a
+   problem report is filed as a ticket (:mod:`.triage`), anything else is a bot turn; the
+   answer is one mail in the thread, enqueued in the shared outbox (:mod:`.outbox`) under a
+   key derived from the mail, so a replay cannot send it twice.
 
 Agent answers and status changes arrive through :meth:`EmailService.deliver` (Rasa's
 ``output_channel=latest``). Nothing personal is logged: conversation keys, masked addresses
@@ -24,10 +26,11 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
 
 from rasa.core.channels.channel import UserMessage
 
@@ -37,14 +40,16 @@ from channels.email import threads, transport
 from channels.email.compose import FALLBACK_SUBJECTS, compose, compose_reply, wire_bytes
 from channels.email.conversation import MAIL_KEY, RasaConversations, Say
 from channels.email.noise import noise_reason
-from channels.email.outbox import OutboxSender, OutgoingMail, SqlOutbox
+from channels.email.outbox import outgoing, send_mail
 from channels.email.output import CHANNEL, BotMessage, EmailOutput, TurnCollector, mail_body
-from channels.email.parse import IncomingMail, header, parse_mail
+from channels.email.parse import IncomingMail, header, parse_mail, sender_address
 from channels.email.settings import EmailSettings
-from channels.email.store import EmailStore, Inbox, MailRef, Position, Thread, mailbox_id
+from channels.email.store import EmailStore, MailRef, Position, Thread, mailbox_id
 from channels.email.triage import Triage, bare_text, triage
 from channels.toolkit import conventions
 from channels.toolkit.backoff import Backoff
+from channels.toolkit.inbox import Defer, Inbox, InboxEntry, InboxProcessor
+from channels.toolkit.outbox import Outbox, OutboxWorker
 from gopay_support.core import catalogue, language, tracking
 from gopay_support.core.clock import utcnow
 from gopay_support.core.contact import ContactKind, parse_contact
@@ -55,8 +60,6 @@ from gopay_support.wiring import Services
 
 logger = logging.getLogger(__name__)
 
-#: Tries of one mail before it is given up (recorded as failed, never answered).
-MAX_ATTEMPTS = 5
 _PROBLEM_NOTICES = {
     mail_limits.TOO_LARGE: "email.too_large",
     mail_limits.TOO_MANY_ATTACHMENTS: "email.too_many_attachments",
@@ -78,39 +81,49 @@ class EmailService:
         *,
         store: EmailStore | None = None,
         inbox: Inbox | None = None,
-        outbox: SqlOutbox | None = None,
+        outbox: Outbox | None = None,
         mailbox: transport.Mailbox | None = None,
     ) -> None:
         self.settings = settings
         self.services = services
         self.store = store or EmailStore(services.database)
-        self.inbox: Inbox = inbox or self.store
-        self.outbox = outbox or SqlOutbox(services.database)
+        self.outbox = outbox or Outbox(services.database)
         self.mailbox = mailbox or transport.Mailbox(settings)
         self.mailbox_id = mailbox_id(settings.imap_host, settings.imap_user, settings.imap_folder)
-        self.sender = OutboxSender(self.outbox, self._send)
+        self.inbox = InboxProcessor(
+            inbox or Inbox(services.database),
+            CHANNEL,
+            self._handle_entry,
+            give_up=self._gave_up,
+            max_age=timedelta(seconds=settings.retry_seconds),
+        )
+        self.worker = OutboxWorker(self.outbox, {CHANNEL: send_mail(settings)}, name="email-outbox")
         self.limiter = SlidingWindowLimiter(settings.reply_limit, settings.reply_window)
         self.output = EmailOutput(self.deliver)
         self.conversations: RasaConversations | None = None
-        self.owner = secrets.token_hex(8)
         self.ready = False
         self.last_error: str | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._uidvalidity: int | None = None
+        self._imap_lock = asyncio.Lock()
+        self._intake_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self, conversations: RasaConversations) -> None:
         self.conversations = conversations
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._intake()), loop.create_task(self.sender.run())]
+        self.worker.start()
+        self.inbox.start()  # replays mails a crash left unfinished
+        self._intake_task = asyncio.get_running_loop().create_task(self._intake())
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
-        await asyncio.to_thread(self.mailbox.close)
+        if self._intake_task is not None:
+            self._intake_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._intake_task
+            self._intake_task = None
+        await self.inbox.stop()
+        await self.worker.stop()
+        async with self._imap_lock:
+            await asyncio.to_thread(self.mailbox.close)
 
     async def _intake(self) -> None:
         backoff = Backoff(first=self.settings.poll_seconds, maximum=max(300.0, self.settings.poll_seconds))
@@ -133,13 +146,21 @@ class EmailService:
 
     # -- intake --------------------------------------------------------------------------
     async def poll_once(self) -> int:
-        """Process every new mail of the folder once; the number of mails handled."""
+        """Record every new mail of the folder in the inbox; the number recorded.
+
+        Each mail is recorded (committed) in the shared inbox before the read position moves
+        past it; the inbox's workers then process it (:meth:`_handle_entry`), in order per
+        sender, and replay it after a crash.
+        """
         if self.conversations is None or not self.conversations.ready:
             return 0
-        folder = await asyncio.to_thread(self.mailbox.open)
+        async with self._imap_lock:
+            folder = await asyncio.to_thread(self.mailbox.open)
+        self._uidvalidity = folder.uidvalidity
         position = await asyncio.to_thread(self.store.position, self.mailbox_id)
         if position is None or position.uidvalidity != folder.uidvalidity:
-            highest = await asyncio.to_thread(self.mailbox.highest_uid)
+            async with self._imap_lock:
+                highest = await asyncio.to_thread(self.mailbox.highest_uid)
             if position is None:
                 logger.info("email: first connection to the folder; mail already there is left alone")
             else:
@@ -152,50 +173,48 @@ class EmailService:
             self.ready = True
             return 0
         self.ready = True
-        handled = 0
-        lease = timedelta(seconds=self.settings.claim_lease)
-        for ref in await asyncio.to_thread(
-            self.inbox.stale_claims, self.mailbox_id, folder.uidvalidity, lease
-        ):
-            attempt = await asyncio.to_thread(self.inbox.reclaim, ref, self.owner, lease)
-            if attempt is None:
-                continue
-            if attempt > MAX_ATTEMPTS:
-                logger.error("email: mail %s failed %d times; given up", ref.key, MAX_ATTEMPTS)
-                await asyncio.to_thread(self.inbox.finish, ref, "given-up", True)
-                continue
-            await self._handle(ref)
-            handled += 1
-        for uid in await asyncio.to_thread(self.mailbox.uids_after, position.last_uid):
+        async with self._imap_lock:
+            uids = await asyncio.to_thread(self.mailbox.uids_after, position.last_uid)
+        for uid in uids:
             ref = MailRef(self.mailbox_id, folder.uidvalidity, uid)
-            if await asyncio.to_thread(self.inbox.claim, ref, self.owner):
-                await self._handle(ref)
-                handled += 1
+            async with self._imap_lock:
+                headers = await asyncio.to_thread(self.mailbox.fetch, uid, True)
+            await self.inbox.accept(
+                _queue_of(headers),
+                f"{ref.mailbox}/{ref.uidvalidity}/{ref.uid}",
+                {"mailbox": ref.mailbox, "uidvalidity": ref.uidvalidity, "uid": ref.uid},
+                sequence=uid,
+            )
             await asyncio.to_thread(
                 self.store.set_position, self.mailbox_id, Position(folder.uidvalidity, uid)
             )
-        return handled
+        return len(uids)
 
-    async def _handle(self, ref: MailRef) -> None:
+    async def _handle_entry(self, entry: InboxEntry) -> dict[str, str]:
+        """The inbox's handler: fetch the mail by its UID and process it."""
+        ref = MailRef(
+            str(entry.payload["mailbox"]), int(entry.payload["uidvalidity"]), int(entry.payload["uid"])
+        )
+        if self._uidvalidity is not None and ref.uidvalidity != self._uidvalidity:
+            return {"outcome": "renumbered"}  # its UID means another mail now
         try:
-            size = await asyncio.to_thread(self.mailbox.size, ref.uid)
-            raw = None
-            if size is not None:
-                too_large = size > self.settings.limits.max_message_bytes
-                raw = await asyncio.to_thread(self.mailbox.fetch, ref.uid, too_large)
-            outcome = "gone" if raw is None else await self.process(ref, raw, size)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            # Left claimed: taken up again after the lease (MAX_ATTEMPTS tries in all).
-            logger.error("email: mail %s not processed (%s); will retry", ref.key, type(error).__name__)
-            logger.debug("email: failure detail", exc_info=True)
-            return
-        await asyncio.to_thread(self.inbox.finish, ref, outcome)
+            async with self._imap_lock:
+                size = await asyncio.to_thread(self.mailbox.size, ref.uid)
+                raw = None
+                if size is not None:
+                    too_large = size > self.settings.limits.max_message_bytes
+                    raw = await asyncio.to_thread(self.mailbox.fetch, ref.uid, too_large)
+        except transport.MailboxError as error:
+            raise Defer(f"mailbox unavailable ({type(error).__name__})") from None
+        outcome = "gone" if raw is None else await self.process(ref, raw, size)
+        return {"outcome": outcome}
+
+    async def _gave_up(self, entry: InboxEntry, reason: str) -> None:
+        logger.error("email: mail %s given up: %s", entry.key, reason)
 
     # -- one mail ------------------------------------------------------------------------
     async def process(self, ref: MailRef, raw: bytes, size: int | None = None) -> str:
-        """Handle one customer mail; returns what happened (recorded with the claim)."""
+        """Handle one customer mail; returns what happened (kept with the inbox entry)."""
         mail = parse_mail(raw, self.settings.limits, size=size)
         assert mail.message is not None
         reason = noise_reason(mail.message, self.settings.own_addresses)
@@ -413,12 +432,12 @@ class EmailService:
         logger.info("email: %s message queued for %s", "agent" if by_agent else "bot", recipient_id)
 
     async def _queue(self, key: str, thread: Thread, raw: bytes, message_id: str) -> None:
-        queued = await asyncio.to_thread(
-            self.outbox.put, OutgoingMail(key, thread.key, thread.address, message_id, raw)
+        [queued] = await self.outbox.aenqueue(
+            CHANNEL, thread.conversation_id, [outgoing(key, thread.address, raw, message_id)]
         )
         if queued:
             await asyncio.to_thread(self.store.remember_message_id, message_id, thread.key, True)
-            self.sender.wake()
+            self.worker.kick()
 
     async def _guard(
         self, messages: Sequence[BotMessage], thread: Thread, known: set[str | None], lang: str
@@ -455,12 +474,18 @@ class EmailService:
                     return replace(thread, ticket_number=ticket.tracking_number)
         return thread
 
-    async def _send(self, raw: bytes, recipient: str) -> None:
-        await asyncio.to_thread(transport.send, self.settings, raw, recipient)
-
     def health(self) -> dict[str, object]:
         """For the channel's status page: no addresses, no text."""
         return {"mailbox_ready": self.ready, "last_error": self.last_error}
+
+
+def _queue_of(headers: bytes | None) -> str:
+    """The inbox queue of a mail: one per sender address (their mails in order), by hash."""
+    address = ""
+    if headers:
+        address, _ = sender_address(BytesParser(policy=policy.default).parsebytes(headers, headersonly=True))
+    digest = hashlib.sha256(address.encode()).hexdigest()[:24]
+    return conventions.conversation_id(CHANNEL, f"from-{digest}")
 
 
 def _description(mail: IncomingMail) -> str:

@@ -53,8 +53,8 @@ class EmailSettings:
     #: Replies per sender address within ``reply_window`` seconds; more mails are not answered.
     reply_limit: int = 20
     reply_window: float = 3600.0
-    #: A mail claimed but not finished for this long (a crash) is processed again.
-    claim_lease: float = 300.0
+    #: How long a mail whose processing fails (Rasa or the mailbox away) is retried.
+    retry_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         for name, mode, host in (
@@ -76,8 +76,8 @@ class EmailSettings:
             raise EmailSettingsError(f"{PREFIX}POLL_SECONDS must be positive")
         if self.reply_limit < 1 or self.reply_window <= 0:
             raise EmailSettingsError(f"{PREFIX}REPLY_LIMIT and {PREFIX}REPLY_WINDOW_SECONDS must be positive")
-        if self.claim_lease <= 0:
-            raise EmailSettingsError(f"{PREFIX}CLAIM_LEASE_SECONDS must be positive")
+        if self.retry_seconds <= 0:
+            raise EmailSettingsError(f"{PREFIX}RETRY_SECONDS must be positive")
 
     @property
     def domain(self) -> str:
@@ -144,7 +144,7 @@ class EmailSettings:
             limits=limits,
             reply_limit=_int(get, "REPLY_LIMIT", 20),
             reply_window=_number(get, "REPLY_WINDOW_SECONDS", 3600.0),
-            claim_lease=_number(get, "CLAIM_LEASE_SECONDS", 300.0),
+            retry_seconds=_number(get, "RETRY_SECONDS", 3600.0),
         )
 
 

@@ -2,12 +2,8 @@
 
 * **Read position** of the mailbox folder: its UIDVALIDITY and the highest UID seen, so a
   restart reads only mail that arrived since.
-* **Claims** (the channel's inbox): every mail is claimed by (mailbox, UIDVALIDITY, UID)
-  before it is processed and finished after; the primary key makes the claim atomic, so two
-  Rasa servers reading the same mailbox still process each mail once, and a claim left
-  unfinished by a crash is taken up again once its lease ran out. The :class:`Inbox`
-  protocol is what the intake needs, so the shared inbox of ``channels/toolkit`` can replace
-  :class:`EmailStore` here without touching the intake.
+  (Each new mail is then recorded in the shared inbox, :mod:`channels.toolkit.inbox`,
+  before the position moves past it: that is what makes it processed exactly once.)
 * **Threads**: whom a conversation answers (the From address of its first mail), its
   subject, ticket, the thread's Message-IDs for ``In-Reply-To``/``References``, the language
   of the latest mail and the numbered options of the latest answer.
@@ -24,8 +20,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
@@ -36,7 +30,6 @@ from channels.email.options import Option
 from channels.toolkit import conventions
 from gopay_support.adapters.db import Database
 from gopay_support.adapters.db.schema import (
-    EmailInboxRow,
     EmailMailboxRow,
     EmailMessageIdRow,
     EmailThreadRow,
@@ -44,11 +37,9 @@ from gopay_support.adapters.db.schema import (
 from gopay_support.core.clock import Clock, utcnow
 
 CHANNEL = "email"
-CLAIMED, DONE, FAILED = "claimed", "done", "failed"
 MAX_ID_CHARS = 255
 
 mailboxes = EmailMailboxRow.__table__
-inbox = EmailInboxRow.__table__
 thread_rows = EmailThreadRow.__table__
 message_ids = EmailMessageIdRow.__table__
 
@@ -77,18 +68,6 @@ class MailRef:
 class Position:
     uidvalidity: int
     last_uid: int
-
-
-class Inbox(Protocol):
-    """What the intake needs to process each mail exactly once."""
-
-    def claim(self, ref: MailRef, owner: str) -> bool: ...
-
-    def finish(self, ref: MailRef, outcome: str, failed: bool = False) -> None: ...
-
-    def stale_claims(self, mailbox: str, uidvalidity: int, lease: timedelta) -> list[MailRef]: ...
-
-    def reclaim(self, ref: MailRef, owner: str, lease: timedelta) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -167,75 +146,6 @@ class EmailStore:
                 .where(condition)
                 .values(uidvalidity=position.uidvalidity, last_uid=position.last_uid, updated_at=now)
             )
-
-    # -- claims (the inbox) ----------------------------------------------------------------
-    def claim(self, ref: MailRef, owner: str) -> bool:
-        """Claim a mail before processing it; ``False`` when it was claimed before."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(inbox).values(
-                        mailbox=ref.mailbox,
-                        uidvalidity=ref.uidvalidity,
-                        uid=ref.uid,
-                        state=CLAIMED,
-                        owner=owner[:32],
-                        attempts=1,
-                        claimed_at=self._clock(),
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
-
-    def finish(self, ref: MailRef, outcome: str, failed: bool = False) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(inbox)
-                .where(_ref_is(ref))
-                .values(state=FAILED if failed else DONE, outcome=outcome[:32], finished_at=self._clock())
-            )
-
-    def stale_claims(self, mailbox: str, uidvalidity: int, lease: timedelta) -> list[MailRef]:
-        """Claims left unfinished longer than ``lease`` (a crash or a stop mid-way)."""
-        cutoff = self._clock() - lease
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(inbox.c.uid)
-                .where(
-                    inbox.c.mailbox == mailbox,
-                    inbox.c.uidvalidity == uidvalidity,
-                    inbox.c.state == CLAIMED,
-                    inbox.c.claimed_at < cutoff,
-                )
-                .order_by(inbox.c.uid)
-            ).all()
-        return [MailRef(mailbox, uidvalidity, int(row.uid)) for row in rows]
-
-    def reclaim(self, ref: MailRef, owner: str, lease: timedelta) -> int | None:
-        """Take over a stale claim; the attempt number, or ``None`` if someone else did."""
-        cutoff = self._clock() - lease
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(inbox)
-                .where(_ref_is(ref), inbox.c.state == CLAIMED, inbox.c.claimed_at < cutoff)
-                .values(owner=owner[:32], claimed_at=self._clock(), attempts=inbox.c.attempts + 1)
-            )
-            if result.rowcount != 1:
-                return None
-            return int(conn.execute(select(inbox.c.attempts).where(_ref_is(ref))).scalar_one())
-
-    def state_of(self, ref: MailRef) -> tuple[str, str | None] | None:
-        """``(state, outcome)`` of a claimed mail (tests, diagnostics)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(inbox.c.state, inbox.c.outcome).where(_ref_is(ref))).first()
-        return (str(row.state), row.outcome) if row else None
-
-    def outcomes(self, mailbox: str) -> dict[int, str | None]:
-        """UID -> outcome of every claimed mail of ``mailbox`` (tests, the health page)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(inbox.c.uid, inbox.c.outcome).where(inbox.c.mailbox == mailbox)).all()
-        return {int(row.uid): row.outcome for row in rows}
 
     # -- threads -------------------------------------------------------------------------
     def thread(self, key: str) -> Thread | None:
@@ -318,12 +228,6 @@ class EmailStore:
                 select(message_ids.c.outbound).where(message_ids.c.message_id == message_id)
             ).first()
         return bool(row is not None and not row.outbound)
-
-
-def _ref_is(ref: MailRef):  # type: ignore[no-untyped-def]
-    return and_(
-        inbox.c.mailbox == ref.mailbox, inbox.c.uidvalidity == ref.uidvalidity, inbox.c.uid == ref.uid
-    )
 
 
 def _fits(message_id: str | None) -> str | None:

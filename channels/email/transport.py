@@ -17,7 +17,6 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 
-from channels.email.outbox import PermanentFailure
 from channels.email.settings import EmailSettings
 from gopay_support.core.pii import mask
 
@@ -29,6 +28,10 @@ _UID_RE = re.compile(rb"UID (\d+)")
 
 class MailboxError(Exception):
     """The IMAP server refused a command or the connection broke."""
+
+
+class PermanentFailure(Exception):
+    """The relay refused the mail for good (5xx): retrying cannot help."""
 
 
 def tls_context(settings: EmailSettings) -> ssl.SSLContext:

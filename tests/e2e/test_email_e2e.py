@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 import requests
+from support.email import inbox_outcomes
 from support.mail import MailServer, customer_mail, mail_server_fixture, raw_mail  # noqa: F401
 
-from channels.email.store import EmailStore, mailbox_id
+from channels.email.store import EmailStore
 from console.passwords import hash_password
 from devtools.stack import Stack
 from gopay_support.adapters.db import Database, TicketStore
@@ -277,10 +278,8 @@ def test_an_agent_answer_and_a_status_change_arrive_by_mail(
 
 
 def test_auto_replies_and_bounces_are_ignored(stack: Stack, mail_server: MailServer, app_db: Database):
-    store = EmailStore(app_db)
-    box = mailbox_id(mail_server.host, mail_server.support_address, "INBOX")
     before = len(mail_server.sent)
-    handled = set(store.outcomes(box))
+    handled = set(inbox_outcomes(app_db))
     for name in ("out_of_office_qq", "out_of_office_outlook", "bounce_dsn", "mailing_list"):
         mail_server.deliver(raw_mail(name))
     customer = new_customer(mail_server, "auto")
@@ -293,7 +292,7 @@ def test_auto_replies_and_bounces_are_ignored(stack: Stack, mail_server: MailSer
     )
 
     def outcomes() -> list[str] | None:
-        found = {uid: o for uid, o in store.outcomes(box).items() if uid not in handled}
+        found = {uid: o for uid, o in inbox_outcomes(app_db).items() if uid not in handled}
         return sorted(o or "" for o in found.values()) if len(found) == 5 and all(found.values()) else None
 
     done = wait_for(outcomes, "the five automatic mails to be processed")
@@ -303,18 +302,16 @@ def test_auto_replies_and_bounces_are_ignored(stack: Stack, mail_server: MailSer
 
 
 def test_a_restart_processes_nothing_again(stack: Stack, mail_server: MailServer, app_db: Database):
-    store = EmailStore(app_db)
-    box = mailbox_id(mail_server.host, mail_server.support_address, "INBOX")
     customer = new_customer(mail_server, "restart")
     write(mail_server, customer, "Login", "How do I reset my login password?")
     next_reply(mail_server, customer, 1)
-    outcomes_before = store.outcomes(box)
+    outcomes_before = inbox_outcomes(app_db)
     sent_before = len(mail_server.sent)
     stack.stop("rasa")
     stack.start_rasa()
     wait_for(lambda: channel_status(stack).get("mailbox_ready"), "the channel to open the mailbox again")
     time.sleep(2.0)  # several polls
-    assert store.outcomes(box) == outcomes_before
+    assert inbox_outcomes(app_db) == outcomes_before
     assert len(mail_server.sent) == sent_before
     # ... and mail that arrives now is answered once.
     write(mail_server, customer, "Login again", "How do I change my phone number?")

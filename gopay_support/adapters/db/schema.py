@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -261,22 +260,6 @@ class EmailMailboxRow(Base):
     updated_at = Column(DateTime(timezone=True), nullable=False)
 
 
-class EmailInboxRow(Base):
-    """One mail of the support mailbox, claimed before it is processed, finished after."""
-
-    __tablename__ = "email_inbox"
-
-    mailbox = Column(String(64), primary_key=True)
-    uidvalidity = Column(BigInteger, primary_key=True, autoincrement=False)
-    uid = Column(BigInteger, primary_key=True, autoincrement=False)
-    state = Column(String(16), nullable=False, index=True)
-    outcome = Column(String(32))
-    owner = Column(String(32), nullable=False)
-    attempts = Column(Integer, nullable=False)
-    claimed_at = Column(DateTime(timezone=True), nullable=False)
-    finished_at = Column(DateTime(timezone=True))
-
-
 class EmailThreadRow(Base):
     """A mail conversation: whom to answer, its subject and headers, ticket and options."""
 
@@ -304,22 +287,3 @@ class EmailMessageIdRow(Base):
     conversation_key = Column(String(64), nullable=False, index=True)
     outbound = Column(Boolean, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, index=True)
-
-
-class EmailOutboxRow(Base):
-    """A mail the channel has to send: stored before sending, retried until the relay takes it."""
-
-    __tablename__ = "email_outbox"
-
-    id = Column(Integer, primary_key=True)
-    key = Column(String(128), nullable=False, unique=True)
-    conversation_key = Column(String(64), nullable=False)
-    recipient = Column(String(254), nullable=False)
-    message_id = Column(String(255), nullable=False)
-    raw = Column(LargeBinary, nullable=False)
-    state = Column(String(16), nullable=False, index=True)
-    attempts = Column(Integer, nullable=False)
-    next_attempt_at = Column(DateTime(timezone=True), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    sent_at = Column(DateTime(timezone=True))
-    error = Column(String(255))

@@ -1,108 +1,100 @@
-"""The outbox: a reply is stored before it is sent, queued once per key, retried with
-backoff while the relay is away, given up on a permanent refusal."""
+"""Mail through the shared outbox: enqueued once per key, handed to the real SMTP relay by
+the outbox worker, a permanent refusal recorded, a relay away retried."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from support.mail import MailServer, mail_server_fixture  # noqa: F401  (fixture)
 
-from channels.email.outbox import OutboxSender, OutgoingMail, PermanentFailure, SqlOutbox
-from channels.toolkit.backoff import Backoff
+from channels.email.compose import compose, wire_bytes
+from channels.email.outbox import outgoing, recipient_and_mail, send_mail
+from channels.email.settings import EmailSettings
+from channels.toolkit.outbox import DeliveryState, Outbox, OutboxWorker
+from devtools.stack import free_port
 from gopay_support.adapters.db import Database
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
+CUSTOMER = "zhou@customer.example"
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+@pytest.fixture(scope="module")
+def settings(mail_server: MailServer) -> EmailSettings:
+    mail_server.add_user(CUSTOMER)
+    result = EmailSettings.from_env(mail_server.env())
+    assert result is not None
+    return result
 
 
 @pytest.fixture
-def box(db_url: str, clock: Clock):
-    database = Database(db_url)
-    yield SqlOutbox(database, clock)
+def outbox(tmp_path: Path):
+    database = Database(f"sqlite:///{tmp_path / 'app.db'}")
+    yield Outbox(database)
     database.dispose()
 
 
-def mail(key: str = "reply:a") -> OutgoingMail:
-    return OutgoingMail(
-        key, "email-a", "li@example.com", f"<{key}@gopay.example>", b"Subject: hi\r\n\r\nhello\r\n"
+def a_mail(settings: EmailSettings, text: str = "您好") -> tuple[bytes, str]:
+    message = compose(
+        from_address=settings.from_address, to=CUSTOMER, subject="Re: 退款", text=text, language="zh"
     )
+    return wire_bytes(message), str(message["Message-ID"])
 
 
-class Relay:
-    """Stands in for the SMTP server: fails as told, records what it took."""
+def deliver(outbox: Outbox, settings: EmailSettings) -> None:
+    async def run() -> None:
+        await OutboxWorker(outbox, {"email": send_mail(settings)}).run_until_idle(timeout=30)
 
-    def __init__(self, failures: list[BaseException] | None = None) -> None:
-        self.failures = list(failures or [])
-        self.taken: list[tuple[bytes, str]] = []
-
-    async def __call__(self, raw: bytes, recipient: str) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.taken.append((raw, recipient))
+    asyncio.run(run())
 
 
-def test_the_same_answer_is_queued_once(box: SqlOutbox) -> None:
-    assert box.put(mail())
-    assert not box.put(mail())
-    assert [p.recipient for p in box.due()] == ["li@example.com"]
+def test_the_payload_carries_the_exact_bytes() -> None:
+    raw = b"Subject: =?utf-8?b?5rOo5YaM?=\r\n\r\n\xe6\x82\xa8\xe5\xa5\xbd\r\n"
+    entry = outgoing("reply:a", CUSTOMER, raw, "<a@gopay.test>")
+    assert recipient_and_mail(entry.payload) == (CUSTOMER, raw)
 
 
-def test_a_mail_being_sent_is_not_handed_to_a_second_worker(box: SqlOutbox, clock: Clock) -> None:
-    box.put(mail())
-    assert len(box.due()) == 1
-    assert box.due() == []  # another server's worker finds nothing to do
-    clock.now += timedelta(minutes=3)  # the first worker died mid-way: taken up again
-    assert len(box.due()) == 1
+def test_a_queued_mail_is_sent_once(mail_server: MailServer, settings: EmailSettings, outbox: Outbox) -> None:
+    raw, message_id = a_mail(settings)
+    assert outbox.enqueue("email", "email:email-a", [outgoing("reply:1", CUSTOMER, raw, message_id)]) == [
+        True
+    ]
+    assert outbox.enqueue("email", "email:email-a", [outgoing("reply:1", CUSTOMER, raw, message_id)]) == [
+        False
+    ]
+    before = len(mail_server.messages(CUSTOMER))
+    deliver(outbox, settings)
+    deliver(outbox, settings)
+    delivery = outbox.delivery("reply:1")
+    assert delivery is not None and delivery.state is DeliveryState.SENT
+    arrived = mail_server.wait_for_messages(CUSTOMER, before + 1)
+    assert len(arrived) == before + 1 and message_id.encode() in arrived[-1][1]
 
 
-def test_sent_mail_is_not_sent_again(box: SqlOutbox) -> None:
-    relay = Relay()
-    sender = OutboxSender(box, relay)
-    box.put(mail("reply:a"))
-    box.put(mail("reply:b"))
-    assert asyncio.run(sender.send_due()) == 2
-    assert asyncio.run(sender.send_due()) == 0
-    assert [r for _, r in relay.taken] == ["li@example.com", "li@example.com"]
-    assert box.states() == {"sent": 2}
-
-
-def test_a_relay_away_is_retried_after_the_backoff(box: SqlOutbox, clock: Clock) -> None:
-    relay = Relay([ConnectionRefusedError("down")])
-    sender = OutboxSender(box, relay, backoff=Backoff(first=30, maximum=60))
-    box.put(mail())
-    assert asyncio.run(sender.send_due()) == 0
-    assert box.due() == []  # waiting for its next try
-    clock.now += timedelta(seconds=31)
-    assert asyncio.run(sender.send_due()) == 1
-    assert box.states() == {"sent": 1}
-
-
-def test_a_permanent_refusal_is_given_up(box: SqlOutbox, clock: Clock) -> None:
-    sender = OutboxSender(box, Relay([PermanentFailure("recipient refused (550)")]))
-    box.put(mail())
-    asyncio.run(sender.send_due())
-    clock.now += timedelta(days=1)
-    assert box.due() == []
-    assert box.states() == {"dead": 1}
-
-
-def test_after_the_last_attempt_the_mail_is_given_up(box: SqlOutbox, clock: Clock) -> None:
-    sender = OutboxSender(
-        box, Relay([TimeoutError()] * 3), backoff=Backoff(first=1, maximum=1), max_attempts=3
+def test_a_permanent_refusal_is_recorded_and_not_retried(settings: EmailSettings, outbox: Outbox) -> None:
+    raw, message_id = a_mail(settings)
+    broken = raw.replace(b"\r\n", b"\n") + b"x" * 1200 + b"\n"  # one over-long line: 500
+    outbox.enqueue_one(
+        "email", "email:email-b", "reply:2", outgoing("k", CUSTOMER, broken, message_id).payload
     )
-    box.put(mail())
-    for _ in range(3):
-        asyncio.run(sender.send_due())
-        clock.now += timedelta(seconds=2)
-    assert box.states() == {"dead": 1}
+    deliver(outbox, settings)
+    delivery = outbox.delivery("reply:2")
+    assert delivery is not None and delivery.state is DeliveryState.REFUSED and delivery.attempts == 1
+
+
+def test_a_relay_away_is_retried(settings: EmailSettings, outbox: Outbox) -> None:
+    away = replace(settings, smtp_port=free_port())  # nobody listens there
+    raw, message_id = a_mail(settings)
+    outbox.enqueue_one("email", "email:email-c", "reply:3", outgoing("k", CUSTOMER, raw, message_id).payload)
+
+    async def one_try() -> None:
+        worker = OutboxWorker(outbox, {"email": send_mail(away)})
+        worker.start()
+        await asyncio.sleep(1.0)
+        await worker.stop()
+
+    asyncio.run(one_try())
+    delivery = outbox.delivery("reply:3")
+    assert delivery is not None and delivery.state is DeliveryState.PENDING and delivery.attempts >= 1
+    assert delivery.last_error and "relay unavailable" in delivery.last_error

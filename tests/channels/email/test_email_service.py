@@ -5,12 +5,11 @@ filed once, ticket details withheld from strangers, a replayed mail not asked tw
 from __future__ import annotations
 
 import asyncio
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.email import FakeConversations
+from support.email import FakeConversations, queued_mails
 from support.mail import customer_mail
 from support.services import make_services, sqlite_url
 
@@ -51,7 +50,7 @@ def process(service: EmailService, raw: bytes, ref: MailRef | None = None) -> st
 
 
 def queued(service: EmailService) -> list[Any]:
-    return [message_from_bytes(p.raw, policy=policy.default) for p in service.outbox.due(limit=100)]
+    return queued_mails(service.services.database)
 
 
 def test_a_question_is_one_bot_turn_answered_by_one_mail_in_its_thread(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
-"""The channel's durable records on SQLite and PostgreSQL: read position, claims, threads,
+"""The channel's durable records on SQLite and PostgreSQL: read position, threads,
 Message-IDs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -51,32 +51,6 @@ def test_position_moves_forward_only_within_one_uidvalidity(store: EmailStore) -
     assert store.position(BOX) == Position(9, 2)
 
 
-def test_a_mail_is_claimed_once_and_finished(store: EmailStore) -> None:
-    ref = MailRef(BOX, 7, 11)
-    assert store.claim(ref, "server-a")
-    assert not store.claim(ref, "server-b")
-    assert store.state_of(ref) == ("claimed", None)
-    store.finish(ref, "turn")
-    assert store.state_of(ref) == ("done", "turn")
-    assert not store.claim(ref, "server-a")
-    assert store.outcomes(BOX) == {11: "turn"}
-
-
-def test_a_claim_left_unfinished_is_taken_up_after_its_lease(store: EmailStore, clock: Clock) -> None:
-    lease = timedelta(minutes=5)
-    ref, other = MailRef(BOX, 7, 11), MailRef(BOX, 7, 12)
-    store.claim(ref, "crashed")
-    store.claim(other, "crashed")
-    store.finish(other, "turn")
-    assert store.stale_claims(BOX, 7, lease) == []  # still within its lease
-    clock.now += timedelta(minutes=6)
-    assert store.stale_claims(BOX, 7, lease) == [ref]
-    assert store.reclaim(ref, "server-a", lease) == 2
-    assert store.reclaim(ref, "server-b", lease) is None  # server-a holds it now
-    assert store.stale_claims(BOX, 7, lease) == []
-    assert store.stale_claims(BOX, 8, lease) == []
-
-
 def test_a_thread_round_trips_with_its_options_and_references(store: EmailStore) -> None:
     thread = Thread(
         key="email-abc",
@@ -112,3 +86,10 @@ def test_message_ids_lead_back_to_their_conversation(store: EmailStore) -> None:
     store.remember_message_id(
         "<" + "x" * 300 + "@example.com>", "email-a", outbound=False
     )  # too long: skipped
+
+
+def test_a_mail_reference_has_no_long_digit_run_for_log_masking_to_mistake() -> None:
+    key = MailRef(BOX, 1796511234, 12345678901).key
+    assert key.startswith(BOX[:12]) and not any(
+        len(run) >= 7 for run in __import__("re").findall(r"\d+", key)
+    )

@@ -7,7 +7,6 @@ from support.mail import MailServer, customer_mail, mail_server_fixture  # noqa:
 
 from channels.email import transport
 from channels.email.compose import compose, wire_bytes
-from channels.email.outbox import PermanentFailure
 from channels.email.settings import EmailSettings
 
 
@@ -72,6 +71,6 @@ def test_a_mail_goes_through_the_relay_and_a_refusal_is_permanent(
         text="x",
         language="en",
     )
-    with pytest.raises(PermanentFailure):
+    with pytest.raises(transport.PermanentFailure):
         # A bare-LF mail with a line over 1000 bytes: the relay refuses it for good (500).
         transport.send(settings, bytes(bad) + b"x" * 1200 + b"\n", "wang@customer.example")
