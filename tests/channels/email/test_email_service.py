@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from support.email import FakeConversations, queued_mails
-from support.mail import customer_mail
+from support.mail import customer_mail, raw_mail
 from support.services import make_services, sqlite_url
 
 from channels.email.limits import MailLimits
@@ -189,3 +189,13 @@ def test_an_agent_message_is_mailed_in_the_thread(tmp_path: Path) -> None:
     saved = service.store.thread("email-abc")
     assert saved is not None and saved.last_message_id == mail["Message-ID"]
     assert saved.options == ()
+
+
+def test_a_reported_mail_notes_its_attachments_in_the_ticket_never_their_content(tmp_path: Path) -> None:
+    service, rasa = make(tmp_path)
+    rasa.parse_result = {"intent": {"name": "open_ticket", "confidence": 0.95}}
+    assert process(service, raw_mail("attachments")) == "ticket"
+    [ticket] = service.services.tickets.list()
+    assert "退款收据.pdf (application/pdf" in ticket.description
+    assert "setup.exe" in ticket.description and "fakepath" not in ticket.description
+    assert ticket.contact == "bob@example.com" and ticket.channel == "email"
