@@ -159,20 +159,27 @@ def test_a_replayed_mail_reuses_its_turn_and_queues_no_second_answer(tmp_path: P
     assert len(rasa.turns) == 1 and len(queued(service)) == 1
 
 
-@pytest.mark.parametrize("same_thread", [True, False])
-def test_ticket_details_are_withheld_outside_the_tickets_own_thread(
-    tmp_path: Path, same_thread: bool
+@pytest.mark.parametrize(
+    "sender,tagged,shown",
+    [
+        (CUSTOMER, True, True),  # the ticket's address, in a thread with its number
+        (CUSTOMER, False, False),  # the right address, but the number is not in the thread
+        ("mallory@evil.example", True, False),  # a stranger who knows the number
+    ],
+)
+def test_ticket_details_go_only_to_its_address_in_a_thread_with_its_number(
+    tmp_path: Path, sender: str, tagged: bool, shown: bool
 ) -> None:
     service, rasa = make(tmp_path)
     other, _ = service.services.tickets.create(
         NewTicket("topup", "x", CUSTOMER, ContactKind.EMAIL, sender_id="webchat:abc", channel="webchat"), "k1"
     )
     rasa.answers = [BotMessage(f"工单 {other.tracking_number} 的状态：处理中")]
-    subject = f"工单 [{other.tracking_number}]" if same_thread else "工单"
-    sender = CUSTOMER if same_thread else "mallory@evil.example"
+    subject = f"工单 [{other.tracking_number}]" if tagged else "工单"
     process(service, customer_mail(sender, subject, "进度怎么样了")[0])
     [reply] = queued(service)
-    assert (other.tracking_number in reply.get_content()) is same_thread
+    assert (other.tracking_number in reply.get_content()) is shown
+    assert ("工单详情只会发送到" in reply.get_content()) is not shown
 
 
 def test_an_agent_message_is_mailed_in_the_thread(tmp_path: Path) -> None:
