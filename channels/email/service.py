@@ -2,8 +2,10 @@
 
 One pass of the intake (:meth:`EmailService.poll_once`):
 
-1. open the folder read-only; on the first connection (or when the server renumbered the
-   folder: a new UIDVALIDITY) start at its current end, so old mail is never answered;
+1. open the folder read-only; on the first connection start at its current end, so old
+   mail is never answered; when the server renumbered the folder (a new UIDVALIDITY), read
+   again what arrived since the day of the last poll (mail processed before is recognised
+   by its Message-ID);
 2. record each new UID in the shared inbox (:mod:`channels.toolkit.inbox`), committed,
    *before* the read position (:mod:`.store`) moves past it: a restart, or a second Rasa
    server on the same mailbox, processes nothing twice, and a mail a crash left unfinished
@@ -158,25 +160,44 @@ class EmailService:
             folder = await asyncio.to_thread(self.mailbox.open)
         self._uidvalidity = folder.uidvalidity
         position = await asyncio.to_thread(self.store.position, self.mailbox_id)
-        if position is None or position.uidvalidity != folder.uidvalidity:
+        if position is None:
             async with self._imap_lock:
                 highest = await asyncio.to_thread(self.mailbox.highest_uid)
-            if position is None:
-                logger.info("email: first connection to the folder; mail already there is left alone")
-            else:
-                logger.warning(
-                    "email: the folder was renumbered (UIDVALIDITY); reading on from its newest mail"
-                )
+            logger.info("email: first connection to the folder; mail already there is left alone")
             await asyncio.to_thread(
                 self.store.set_position, self.mailbox_id, Position(folder.uidvalidity, highest)
             )
             self.ready = True
             return 0
+        if position.uidvalidity != folder.uidvalidity:
+            return await self._renumbered(folder.uidvalidity)
         self.ready = True
         async with self._imap_lock:
             uids = await asyncio.to_thread(self.mailbox.uids_after, position.last_uid)
+        await self._record(folder.uidvalidity, uids)
+        return len(uids)
+
+    async def _renumbered(self, uidvalidity: int) -> int:
+        """The server renumbered the folder: every UID is new. Mail that arrived since the
+        day of the last poll is read again; what was processed before is known by its
+        Message-ID and ignored (``duplicate``), so only mail that came in between is answered."""
+        since = await asyncio.to_thread(self.store.position_updated, self.mailbox_id)
+        day = (since or utcnow()).date()
+        async with self._imap_lock:
+            uids = await asyncio.to_thread(self.mailbox.uids_since, day)
+        logger.warning(
+            "email: the folder was renumbered (UIDVALIDITY); reading its %d mails since %s", len(uids), day
+        )
+        await self._record(uidvalidity, uids)
+        if not uids:
+            await asyncio.to_thread(self.store.set_position, self.mailbox_id, Position(uidvalidity, 0))
+        self.ready = True
+        return len(uids)
+
+    async def _record(self, uidvalidity: int, uids: list[int]) -> None:
+        """Record each mail in the inbox (committed), then move the read position past it."""
         for uid in uids:
-            ref = MailRef(self.mailbox_id, folder.uidvalidity, uid)
+            ref = MailRef(self.mailbox_id, uidvalidity, uid)
             async with self._imap_lock:
                 headers = await asyncio.to_thread(self.mailbox.fetch, uid, True)
             await self.inbox.accept(
@@ -185,10 +206,7 @@ class EmailService:
                 {"mailbox": ref.mailbox, "uidvalidity": ref.uidvalidity, "uid": ref.uid},
                 sequence=uid,
             )
-            await asyncio.to_thread(
-                self.store.set_position, self.mailbox_id, Position(folder.uidvalidity, uid)
-            )
-        return len(uids)
+            await asyncio.to_thread(self.store.set_position, self.mailbox_id, Position(uidvalidity, uid))
 
     async def _handle_entry(self, entry: InboxEntry) -> dict[str, str]:
         """The inbox's handler: fetch the mail by its UID and process it."""

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
@@ -29,6 +30,7 @@ from channels.email import threads
 from channels.email.options import Option
 from channels.toolkit import conventions
 from gopay_support.adapters.db import Database
+from gopay_support.adapters.db.database import aware
 from gopay_support.adapters.db.schema import (
     EmailMailboxRow,
     EmailMessageIdRow,
@@ -114,6 +116,14 @@ class EmailStore:
                 select(mailboxes.c.uidvalidity, mailboxes.c.last_uid).where(mailboxes.c.mailbox == mailbox)
             ).first()
         return Position(int(row.uidvalidity), int(row.last_uid)) if row else None
+
+    def position_updated(self, mailbox: str) -> datetime | None:
+        """When the read position last moved (the last poll that found mail)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(mailboxes.c.updated_at).where(mailboxes.c.mailbox == mailbox)
+            ).scalar_one_or_none()
+        return aware(value)
 
     def set_position(self, mailbox: str, position: Position) -> None:
         """Record the position; a lower UID under the same UIDVALIDITY never moves it back."""

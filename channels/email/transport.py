@@ -16,6 +16,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import date
 
 from channels.email.settings import EmailSettings
 from gopay_support.core.pii import mask
@@ -23,7 +24,7 @@ from gopay_support.core.pii import mask
 IMAP_TIMEOUT = 30.0
 SMTP_TIMEOUT = 30.0
 _SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
-_UID_RE = re.compile(rb"UID (\d+)")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class MailboxError(Exception):
@@ -82,6 +83,15 @@ class Mailbox:
             raise MailboxError(f"UID SEARCH failed: {status}")
         uids = sorted({int(x) for x in (data[0] or b"").split()})
         return [uid for uid in uids if uid > last_uid]
+
+    def uids_since(self, day: date) -> list[int]:
+        """UIDs of the mails that arrived on ``day`` or later (IMAP dates are whole days)."""
+        status, data = self._call(
+            "uid", "SEARCH", None, f"SINCE {day.day}-{_MONTHS[day.month - 1]}-{day.year}"
+        )
+        if status != "OK":
+            raise MailboxError(f"UID SEARCH failed: {status}")
+        return sorted({int(x) for x in (data[0] or b"").split()})
 
     def highest_uid(self) -> int:
         status, data = self._call("uid", "SEARCH", None, "ALL")

@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.email import FakeConversations, queued_mails
-from support.mail import customer_mail, raw_mail
+from support.email import FakeConversations, inbox_outcomes, queued_mails
+from support.mail import MailServer, customer_mail, mail_server_fixture, raw_mail  # noqa: F401
 from support.services import make_services, sqlite_url
 
 from channels.email.limits import MailLimits
 from channels.email.output import BotMessage
 from channels.email.service import EmailService
 from channels.email.settings import EmailSettings
-from channels.email.store import MailRef, Thread
+from channels.email.store import MailRef, Position, Thread
 from gopay_support.core.contact import ContactKind
 from gopay_support.core.tickets.model import NewTicket
 
@@ -206,3 +206,44 @@ def test_a_reported_mail_notes_its_attachments_in_the_ticket_never_their_content
     assert "退款收据.pdf (application/pdf" in ticket.description
     assert "setup.exe" in ticket.description and "fakepath" not in ticket.description
     assert ticket.contact == "bob@example.com" and ticket.channel == "email"
+
+
+def test_the_intake_reads_new_mail_once_and_rereads_a_renumbered_folder(
+    tmp_path: Path, mail_server: MailServer
+) -> None:
+    settings = EmailSettings.from_env(mail_server.env())
+    assert settings is not None
+    service = EmailService(settings, make_services(sqlite_url(tmp_path)))
+    rasa = FakeConversations()
+    service.conversations = rasa  # type: ignore[assignment]
+    database = service.services.database
+    old, _ = customer_mail(CUSTOMER, "old", "这封邮件在渠道开通前就在了？")
+    mail_server.deliver(old)
+
+    async def scenario() -> None:
+        assert await service.poll_once() == 0  # first connection: what is there is left alone
+        mail_server.deliver(customer_mail(CUSTOMER, "注册", "怎么注册？")[0])
+        assert await service.poll_once() == 1
+        await service.inbox.idle()
+        assert await service.poll_once() == 0  # nothing twice
+        assert sorted(o for o in inbox_outcomes(database).values()) == ["turn"]
+        # The read position says another UIDVALIDITY (as after the server renumbered the folder)
+        # and a mail arrives meanwhile. (Dovecot keeps its real UIDVALIDITY here, so the mail
+        # read before is recognised by its inbox key; after a real renumbering its Message-ID
+        # recognises it: test_a_replayed_mail_reuses_its_turn_and_queues_no_second_answer.)
+        box = service.mailbox_id
+        position = service.store.position(box)
+        assert position is not None
+        service.store.set_position(box, Position(position.uidvalidity + 1, 999))
+        mail_server.deliver(customer_mail(CUSTOMER, "提现", "提现多久到账？")[0])
+        assert await service.poll_once() == 3  # today's mails read again
+        await service.inbox.idle()
+        await service.inbox.stop()
+        await asyncio.to_thread(service.mailbox.close)
+
+    asyncio.run(scenario())
+    # The old mail (never seen) and the new one are answered now; the first one not again.
+    assert sorted(o or "" for o in inbox_outcomes(database).values()) == ["turn", "turn", "turn"]
+    assert sorted(m.text for m in rasa.turns) == sorted(
+        ["怎么注册？", "这封邮件在渠道开通前就在了？", "提现多久到账？"]
+    )
