@@ -243,9 +243,9 @@ class EmailService:
             logger.info("email: %s seen before (same Message-ID); ignored", mail.summary())
             return "duplicate"
         thread = await self._thread_for(mail)
-        await asyncio.to_thread(self.store.remember_message_id, mail.message_id, thread.key, False)
         if not self.limiter.allow(mail.sender):
             logger.warning("email: %s over the reply limit of its sender; not answered", mail.summary())
+            await asyncio.to_thread(self.store.remember_message_id, mail.message_id, thread.key, False)
             return "rate-limited"
         hint = language.normalize(header(mail.message, "Content-Language"))
         lang = language.resolve(mail.text, hint, thread.language)
@@ -409,6 +409,8 @@ class EmailService:
             await self._queue(f"reply:{ref.key}", thread, wire_bytes(reply), message_id)
             thread = replace(thread.with_message(message_id), options=body.options)
         await asyncio.to_thread(self.store.save_thread, thread)
+        # Last: until now a replay of this mail must not take it for a duplicate.
+        await asyncio.to_thread(self.store.remember_message_id, mail.message_id, thread.key, False)
 
     async def deliver(self, recipient_id: str, messages: Sequence[BotMessage]) -> None:
         """A message from outside a turn (agent, status change): one mail in the thread."""

@@ -150,12 +150,19 @@ def test_a_replayed_mail_reuses_its_turn_and_queues_no_second_answer(tmp_path: P
     service, rasa = make(tmp_path)
     raw, _ = customer_mail(CUSTOMER, "注册", "怎么注册？")
     ref = MailRef(service.mailbox_id, 1, 900)
-    assert process(service, raw, ref) == "turn"
-    assert process(service, raw, ref) == "duplicate"  # same Message-ID seen
-    service.store.engine.dispose()
-    with service.store.engine.begin() as conn:  # as if the crash came before the id was noted
-        conn.exec_driver_sql("DELETE FROM email_message_ids")
-    assert process(service, raw, ref) == "replayed"
+    remember = service.store.remember_message_id
+
+    def crash(*args: Any) -> None:  # the process dies right after the answer was queued
+        raise RuntimeError("killed")
+
+    service.store.remember_message_id = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        process(service, raw, ref)
+    service.store.remember_message_id = remember  # type: ignore[method-assign]
+    assert process(service, raw, ref) == "replayed"  # the inbox replays the entry
+    assert len(rasa.turns) == 1 and len(queued(service)) == 1
+    # The same mail again under another UID (a renumbered folder): known by its Message-ID.
+    assert process(service, raw, MailRef(service.mailbox_id, 2, 1)) == "duplicate"
     assert len(rasa.turns) == 1 and len(queued(service)) == 1
 
 
