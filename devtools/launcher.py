@@ -4,6 +4,7 @@ to talk to the bot and where agents log in, stop everything on Ctrl-C."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -42,6 +43,11 @@ def main() -> int:
     try:
         stack.start()
         rasa = stack.config.rasa_url
+        email = (
+            f"reading the support mailbox; status: curl -s {rasa}/webhooks/email/"
+            if os.environ.get("GOPAY_EMAIL_IMAP_HOST")
+            else "off (set GOPAY_EMAIL_*, see docs/email.md)"
+        )
         print(
             f"""
 Gopay support assistant is running.
@@ -56,6 +62,7 @@ Gopay support assistant is running.
                    "talk to an agent" is answered with "no agent available" and a ticket.
                    Open the console URL above and log in to take conversations.
   Tickets (CLI):   .venv/bin/python -m gopay_support tickets list   (same database: {cfg.database_url})
+  E-mail channel:  {email}
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,

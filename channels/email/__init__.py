@@ -1,8 +1,16 @@
 """E-mail channel: support mails in, answers out.
 
-Phase 1 holds the pure mail handling, with no Rasa imports: reading a raw mail
+The pure mail handling, with no Rasa imports: reading a raw mail
 (:mod:`.parse`, :mod:`.charsets`, :mod:`.htmltext`, :mod:`.quoting`), telling customer mail
 from automatic mail (:mod:`.noise`), threading and reply composition (:mod:`.threads`,
 :mod:`.compose`), buttons as numbered options (:mod:`.options`), limits and settings
-(:mod:`.limits`, :mod:`.settings`). Setup and safety rules: ``docs/email.md``.
+(:mod:`.limits`, :mod:`.settings`). Phase 2 connects it: the intake and the answers
+(:mod:`.service`), the durable records (:mod:`.store`, :mod:`.outbox`), IMAP and SMTP
+(:mod:`.transport`), problem reports (:mod:`.triage`), Rasa (:mod:`.conversation`,
+:mod:`.output`, :mod:`.channel`). Setup and safety rules: ``docs/email.md``.
 """
+
+from channels.email.channel import EmailInput
+from channels.email.output import EmailOutput
+
+__all__ = ["EmailInput", "EmailOutput"]

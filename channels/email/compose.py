@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timezone
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -58,9 +59,13 @@ def compose(
         message["References"] = " ".join(references)
     message["Auto-Submitted"] = auto_submitted
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(_normalise(text), subtype="plain", charset="utf-8")
+    # Quoted-printable: lines of a long answer in UTF-8 (3 bytes per Chinese character) would
+    # break SMTP's 998-byte line limit as 8bit; relays refuse such mail ("line too long").
+    message.set_content(_normalise(text), subtype="plain", charset="utf-8", cte="quoted-printable")
     if with_html:
-        message.add_alternative(text_to_html(text, language), subtype="html", charset="utf-8")
+        message.add_alternative(
+            text_to_html(text, language), subtype="html", charset="utf-8", cte="quoted-printable"
+        )
     # After the body: set_content() drops every Content-* header set before it.
     message["Content-Language"] = CONTENT_LANGUAGES.get(language, language)
     return message
@@ -99,6 +104,12 @@ def compose_reply(
         with_html=with_html,
         domain=domain,
     )
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The mail as it goes over SMTP: CRLF line ends (relays refuse bare LF, or read the whole
+    mail as one over-long line)."""
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def text_to_html(text: str, language: str = "en") -> str:

@@ -50,6 +50,11 @@ class EmailSettings:
     tls_ca_file: str | None = None
     poll_seconds: float = 30.0
     limits: MailLimits = MailLimits()
+    #: Replies per sender address within ``reply_window`` seconds; more mails are not answered.
+    reply_limit: int = 20
+    reply_window: float = 3600.0
+    #: How long a mail whose processing fails (Rasa or the mailbox away) is retried.
+    retry_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         for name, mode, host in (
@@ -69,6 +74,10 @@ class EmailSettings:
             raise EmailSettingsError(f"{PREFIX}SMTP_USER and {PREFIX}SMTP_PASSWORD go together")
         if self.poll_seconds <= 0:
             raise EmailSettingsError(f"{PREFIX}POLL_SECONDS must be positive")
+        if self.reply_limit < 1 or self.reply_window <= 0:
+            raise EmailSettingsError(f"{PREFIX}REPLY_LIMIT and {PREFIX}REPLY_WINDOW_SECONDS must be positive")
+        if self.retry_seconds <= 0:
+            raise EmailSettingsError(f"{PREFIX}RETRY_SECONDS must be positive")
 
     @property
     def domain(self) -> str:
@@ -131,8 +140,11 @@ class EmailSettings:
             from_name=get("FROM_NAME", "Gopay"),
             aliases=tuple(a.strip() for a in get("ALIASES").split(",") if a.strip()),
             tls_ca_file=get("TLS_CA_FILE") or None,
-            poll_seconds=float(_int(get, "POLL_SECONDS", 30)),
+            poll_seconds=_number(get, "POLL_SECONDS", 30.0),
             limits=limits,
+            reply_limit=_int(get, "REPLY_LIMIT", 20),
+            reply_window=_number(get, "REPLY_WINDOW_SECONDS", 3600.0),
+            retry_seconds=_number(get, "RETRY_SECONDS", 3600.0),
         )
 
 
@@ -154,3 +166,13 @@ def _int(get: Callable[[str], str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise EmailSettingsError(f"{PREFIX}{name} must be a whole number") from None
+
+
+def _number(get: Callable[[str], str], name: str, default: float) -> float:
+    value = get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise EmailSettingsError(f"{PREFIX}{name} must be a number") from None

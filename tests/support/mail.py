@@ -40,6 +40,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
@@ -486,3 +488,32 @@ def mail_server_fixture() -> Iterator[MailServer]:
     """
     with MailServer() as server:
         yield server
+
+
+def customer_mail(
+    sender: str,
+    subject: str,
+    text: str,
+    *,
+    to: str = SUPPORT_ADDRESS,
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
+    domain: str = "customer.example",
+) -> tuple[bytes, str]:
+    """A plain customer mail as a mail client writes it: ``(raw bytes, its Message-ID)``."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.datetime.now(datetime.timezone.utc))
+    message_id = make_msgid(domain=domain)
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = " ".join(references)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    return bytes(message), message_id

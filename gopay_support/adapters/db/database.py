@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,12 +39,39 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc)
 
 
+#: SQLite waits this long for another process's write to finish before "database is locked".
+SQLITE_BUSY_SECONDS = 15.0
+
+
 def engine_for(url: str) -> Engine:
-    """An engine for ``url``; an SQLite file's folder is created on first use."""
+    """An engine for ``url``; an SQLite file's folder is created on first use.
+
+    SQLite files are shared by several processes (Rasa, the action server, the console):
+    write-ahead logging lets readers work while one process writes, ``synchronous=NORMAL``
+    makes a commit an append to the log without an fsync (a committed transaction survives a
+    crash of any process; only a power cut can lose the last ones), and writers wait for
+    each other instead of failing.
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True)
+    if parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(
+        url, future=True, pool_pre_ping=True, connect_args={"timeout": SQLITE_BUSY_SECONDS}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+    finally:
+        cursor.close()
 
 
 def upgrade(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -210,3 +211,118 @@ class ConsoleCursorRow(Base):
     name = Column(String(64), primary_key=True)
     position = Column(BigInteger, nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+#: Ids of the delivery tables: 64-bit on PostgreSQL, SQLite's ROWID alias (INTEGER) there.
+_DELIVERY_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class InboxMessageRow(Base):
+    """An inbound message, recorded before the platform is answered (channels/toolkit/inbox.py).
+
+    ``(channel, dedup_key)`` is unique, so a re-delivery (Telegram's retry, the widget's resend,
+    a REST client's retry) finds the first record instead of making a second turn. Entries of
+    one conversation are processed one at a time in ``(sequence, id)`` order; a lease marks
+    the process working on one, and a crashed process's lease runs out so another replays it.
+    """
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "dedup_key", name="uq_inbox_messages_channel_dedup_key"),
+        Index("ix_inbox_messages_due", "state", "next_attempt_at"),
+        Index("ix_inbox_messages_conversation", "channel", "conversation_id", "state", "sequence"),
+    )
+
+    id = Column(_DELIVERY_ID, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    dedup_key = Column(String(191), nullable=False)
+    #: Order within the conversation (Telegram's update_id; 0 elsewhere: arrival order).
+    sequence = Column(BigInteger, nullable=False)
+    payload = Column(Text, nullable=False)
+    #: pending (to do or being done), done, failed (gave up; the user was told)
+    state = Column(String(16), nullable=False)
+    attempts = Column(Integer, nullable=False)
+    next_attempt_at = Column(DateTime, nullable=False)
+    lease_owner = Column(String(64))
+    lease_until = Column(DateTime)
+    received_at = Column(DateTime, nullable=False, index=True)
+    finished_at = Column(DateTime)
+    #: What the turn answered (JSON), for a client that asks again with the same key.
+    result = Column(Text)
+    last_error = Column(String(255))
+
+
+class OutboxMessageRow(Base):
+    """Something to send, kept until delivered or refused (channels/toolkit/outbox.py).
+
+    ``idempotency_key`` is unique: enqueuing the same message twice (a replayed turn, a
+    double-clicked button) keeps one. One conversation's messages leave one at a time in
+    ``id`` order. ``in_doubt`` is set while a try is under way and stays set when its
+    outcome is unknown, so the next try can check the platform first where it can.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_outbox_messages_idempotency_key"),
+        Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+        Index("ix_outbox_messages_conversation", "channel", "conversation_id", "state", "id"),
+    )
+
+    id = Column(_DELIVERY_ID, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    idempotency_key = Column(String(191), nullable=False)
+    payload = Column(Text, nullable=False)
+    #: pending (to send or being sent), sent, refused (permanently; or too old to send)
+    state = Column(String(16), nullable=False)
+    attempts = Column(Integer, nullable=False)
+    in_doubt = Column(Boolean, nullable=False)
+    next_attempt_at = Column(DateTime, nullable=False)
+    lease_owner = Column(String(64))
+    lease_until = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, index=True)
+    finished_at = Column(DateTime)
+    #: What the platform answered (JSON), e.g. Telegram's message id.
+    result = Column(Text)
+    last_error = Column(String(255))
+
+
+class EmailMailboxRow(Base):
+    """How far the e-mail channel has read a mailbox folder: its UIDVALIDITY and last UID."""
+
+    __tablename__ = "email_mailboxes"
+
+    mailbox = Column(String(64), primary_key=True)  # hash of host, user and folder
+    uidvalidity = Column(BigInteger, nullable=False)
+    last_uid = Column(BigInteger, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class EmailThreadRow(Base):
+    """A mail conversation: whom to answer, its subject and headers, ticket and options."""
+
+    __tablename__ = "email_threads"
+
+    conversation_key = Column(String(64), primary_key=True)
+    address = Column(String(254), nullable=False)
+    name = Column(String(200), nullable=False)
+    subject = Column(String(500), nullable=False)
+    language = Column(String(8))
+    ticket_number = Column(TRACKING_NUMBER)
+    last_message_id = Column(String(255))
+    references = Column(Text, nullable=False)  # JSON list of Message-IDs
+    options = Column(Text, nullable=False)  # JSON list of the latest numbered options
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class EmailMessageIdRow(Base):
+    """A Message-ID seen or sent in a mail conversation, so replies find their thread."""
+
+    __tablename__ = "email_message_ids"
+
+    message_id = Column(String(255), primary_key=True)
+    conversation_key = Column(String(64), nullable=False, index=True)
+    outbound = Column(Boolean, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, index=True)

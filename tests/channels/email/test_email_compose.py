@@ -9,7 +9,7 @@ import pytest
 from support.mail import raw_mail
 
 from channels.email import noise
-from channels.email.compose import compose, compose_reply, text_to_html
+from channels.email.compose import compose, compose_reply, text_to_html, wire_bytes
 from channels.email.parse import parse_mail
 
 SUPPORT = "support@gopay.test"
@@ -138,3 +138,16 @@ def test_trailing_spaces_are_removed_so_flowed_readers_do_not_join_lines() -> No
 
 def test_text_to_html_declares_language() -> None:
     assert '<html lang="zh-CN">' in text_to_html("你好", "zh")
+
+
+def test_long_lines_stay_within_smtp_line_limits() -> None:
+    answer = "您好，" + "充值失败时请先检查银行卡余额和网络，" * 60
+    message = compose(
+        from_address="support@gopay.example", to="li@example.com", subject="充值", text=answer, language="zh"
+    )
+    raw = wire_bytes(message)
+    lines = raw.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 998
+    assert not any(b"\n" in line for line in lines)  # CRLF only: no bare LF for relays to refuse
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None and plain.get_content().strip() == answer.strip()

@@ -101,12 +101,43 @@ def test_plaintext_only_to_loopback() -> None:
         ("GOPAY_EMAIL_FROM", "not-an-address"),
         ("GOPAY_EMAIL_MAX_TEXT_CHARS", "0"),
         ("GOPAY_EMAIL_POLL_SECONDS", "0"),
+        ("GOPAY_EMAIL_POLL_SECONDS", "often"),
         ("GOPAY_EMAIL_SMTP_PASSWORD", ""),
+        ("GOPAY_EMAIL_REPLY_LIMIT", "0"),
+        ("GOPAY_EMAIL_REPLY_WINDOW_SECONDS", "-1"),
+        ("GOPAY_EMAIL_RETRY_SECONDS", "0"),
     ],
 )
 def test_invalid_values(name: str, value: str) -> None:
     with pytest.raises(EmailSettingsError):
         EmailSettings.from_env(dict(FULL, **{name: value}))
+
+
+def test_intake_pace_and_reply_limit() -> None:
+    defaults = EmailSettings.from_env(FULL)
+    assert defaults is not None
+    assert (defaults.poll_seconds, defaults.reply_limit, defaults.reply_window, defaults.retry_seconds) == (
+        30.0,
+        20,
+        3600.0,
+        3600.0,
+    )
+    tuned = EmailSettings.from_env(
+        dict(
+            FULL,
+            GOPAY_EMAIL_POLL_SECONDS="0.5",
+            GOPAY_EMAIL_REPLY_LIMIT="5",
+            GOPAY_EMAIL_REPLY_WINDOW_SECONDS="600",
+            GOPAY_EMAIL_RETRY_SECONDS="120",
+        )
+    )
+    assert tuned is not None
+    assert (tuned.poll_seconds, tuned.reply_limit, tuned.reply_window, tuned.retry_seconds) == (
+        0.5,
+        5,
+        600.0,
+        120.0,
+    )
 
 
 def test_settings_are_frozen() -> None:

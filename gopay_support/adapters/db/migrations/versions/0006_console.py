@@ -1,7 +1,7 @@
 """Agent console (issue 14): the learning loop's review list and read cursors.
 
 Revision ID: 0006_console
-Revises: 0003_handoff (the integrator relinks the chain: 0004_security, 0005_delivery, 0006_console)
+Revises: 0007_email (the head of main when this branch merged it; the integrator relinks the chain)
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console"
-down_revision = "0003_handoff"
+down_revision = "0007_email"
 branch_labels = None
 depends_on = None
 
