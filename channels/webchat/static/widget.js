@@ -687,7 +687,7 @@
           return { title: String(topic[lang] || topic.title || topic.payload), payload: topic.payload };
         });
     }
-    this.quick.hidden = !(replies && replies.length);
+    this.quick.hidden = !(replies && replies.length) || this.bannerKey === "setupError";
     if (this.quick.hidden) return;
     replies.forEach(function (reply) {
       var button = el("button", "gc-quick-reply", { type: "button" });
@@ -1092,6 +1092,7 @@
     this.banner.hidden = false;
     this.input.disabled = true;
     this.sendButton.disabled = true;
+    this.quick.hidden = true; // nothing can be sent from here
     console.error(
       "[GopayChat] The chat server refused this page's origin (" +
         location.origin +
