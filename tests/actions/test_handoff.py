@@ -11,8 +11,10 @@ from support.clock import Clock
 from support.services import make_services, sqlite_url
 
 from actions.handoff import ActionCsatRate, ActionHandoff, ActionHandoffResumed
+from gopay_support.core.contact import ContactKind
 from gopay_support.core.handoff.model import HandoffStatus, Priority
 from gopay_support.core.hours import ServiceHours
+from gopay_support.core.tickets.model import NewTicket
 
 SHANGHAI = timezone(timedelta(hours=8))
 #: Wednesday 10:00 in Shanghai: staffed hours unless it is a holiday.
@@ -45,6 +47,22 @@ def test_with_an_agent_on_duty_the_conversation_is_queued_and_the_bot_paused() -
 def test_without_an_agent_the_user_is_offered_a_ticket_and_the_bot_stays() -> None:
     _, messages, events = ask_for_agent()
     assert responses(messages) == ["utter_handoff_unavailable"] and events == []
+
+
+def test_without_an_agent_right_after_a_ticket_the_answer_points_to_that_ticket() -> None:
+    ticket, _ = services().tickets.create(
+        NewTicket(
+            category="topup",
+            description="充值失败",
+            contact="13812345678",
+            contact_kind=ContactKind.PHONE,
+            sender_id="rest:a",
+        ),
+        "just-filed",
+    )
+    _, messages, events = ask_for_agent()
+    assert responses(messages) == ["utter_handoff_unavailable_ticket"] and events == []
+    assert messages[0]["ticket_id"] == ticket.tracking_number
 
 
 def test_a_compromised_account_is_queued_first() -> None:
