@@ -1,13 +1,20 @@
 """``make run``: start the action server, the Rasa server and the agent console, print where
-to talk to the bot and where agents log in, stop everything on Ctrl-C."""
+to talk to the bot and where agents log in, stop everything on Ctrl-C.
+
+Each input channel of ``credentials.yml`` whose package has a ``describe(server_url)``
+function adds its own status line (``channels/README.md``): the launcher names no channel.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
+import importlib
 import signal
 import sys
 import time
+from pathlib import Path
+
+import yaml
 
 from console.settings import ConsoleSettings
 from devtools.dev_agent import dev_agent_env
@@ -42,11 +49,7 @@ def main() -> int:
     try:
         stack.start()
         rasa = stack.config.rasa_url
-        email = (
-            f"reading the support mailbox; status: curl -s {rasa}/webhooks/email/"
-            if os.environ.get("GOPAY_EMAIL_IMAP_HOST")
-            else "off (set GOPAY_EMAIL_*, see docs/email.md)"
-        )
+        channels = "".join(f"\n  {line}" for line in channel_status_lines(stack.config.credentials, rasa))
         print(
             f"""
 Gopay support assistant is running.
@@ -56,8 +59,7 @@ Gopay support assistant is running.
                      -d '{{"sender": "me", "message": "充值失败了怎么办"}}'
   NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
   Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
-                   {agent_notice}
-  E-mail channel:  {email}
+                   {agent_notice}{channels}
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,
@@ -74,6 +76,29 @@ Press Ctrl-C to stop.""",
         stack.stop()
         with contextlib.suppress(OSError):
             print("Stopped.", flush=True)
+
+
+def channel_status_lines(credentials: Path, server_url: str) -> list[str]:
+    """``<name>: <status>`` for each input channel in ``credentials`` whose package has a
+    ``describe(server_url) -> str`` (the channel ``channels.email.EmailInput`` is in the
+    package ``channels.email``, named ``email`` here); a channel whose status cannot be told
+    says why instead of stopping the launcher."""
+    entries = yaml.safe_load(credentials.read_text(encoding="utf-8")) or {}
+    lines = []
+    for entry in entries:
+        package, _, _class = str(entry).rpartition(".")
+        if not package:
+            continue  # one of Rasa's own channels (rest, socketio, ...)
+        try:
+            describe = getattr(importlib.import_module(package), "describe", None)
+            if not callable(describe):
+                continue
+            status = " ".join(str(describe(server_url)).split())
+        except Exception as error:  # noqa: BLE001 - a status line never stops the launcher
+            status = f"status unknown ({type(error).__name__}: {error})"
+        name = package.rpartition(".")[2]
+        lines.append(f"{name + ':':<17}{status}")
+    return lines
 
 
 if __name__ == "__main__":
