@@ -12,6 +12,7 @@ import importlib
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -36,6 +37,10 @@ def main() -> int:
             env=agent_env,
         )
     )
+    # A channel's package may import Rasa (seconds): read the status lines while the stack starts.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="channel-status")
+    status_lines = pool.submit(channel_status_lines, stack.config.credentials, stack.config.rasa_url)
+    pool.shutdown(wait=False)  # the one task still runs; its result is read once the stack is up
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -49,7 +54,7 @@ def main() -> int:
     try:
         stack.start()
         rasa = stack.config.rasa_url
-        channels = "".join(f"\n  {line}" for line in channel_status_lines(stack.config.credentials, rasa))
+        channels = "".join(f"\n  {line}" for line in status_lines.result())
         print(
             f"""
 Gopay support assistant is running.
