@@ -85,8 +85,8 @@ Press Ctrl-C to stop.""",
 
 def channel_status_lines(credentials: Path, server_url: str) -> list[str]:
     """``<name>: <status>`` for each input channel in ``credentials`` whose package has a
-    ``describe(server_url) -> str`` (the channel ``channels.email.EmailInput`` is in the
-    package ``channels.email``, named ``email`` here); a channel whose status cannot be told
+    ``describe(server_url) -> str`` (the channel ``channels.<name>.<Class>`` is in the
+    package ``channels.<name>``, labelled ``<name>``); a channel whose status cannot be told
     says why instead of stopping the launcher."""
     entries = yaml.safe_load(credentials.read_text(encoding="utf-8")) or {}
     lines = []
