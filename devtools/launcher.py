@@ -1,13 +1,21 @@
 """``make run``: start the action server, the Rasa server and the agent console, print where
-to talk to the bot and where agents log in, stop everything on Ctrl-C."""
+to talk to the bot and where agents log in, stop everything on Ctrl-C.
+
+Each input channel of ``credentials.yml`` whose package has a ``describe(server_url)``
+function adds its own status line (``channels/README.md``): the launcher names no channel.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
+import importlib
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
 
 from console.settings import ConsoleSettings
 from devtools.dev_agent import dev_agent_env
@@ -30,6 +38,10 @@ def main() -> int:
             env={**agent_env, "TICKETS_DB_URL": cfg.database_url},
         )
     )
+    # A channel's package may import Rasa (seconds): read the status lines while the stack starts.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="channel-status")
+    status_lines = pool.submit(channel_status_lines, stack.config.credentials, stack.config.rasa_url)
+    pool.shutdown(wait=False)  # the one task still runs; its result is read once the stack is up
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -43,11 +55,7 @@ def main() -> int:
     try:
         stack.start()
         rasa = stack.config.rasa_url
-        email = (
-            f"reading the support mailbox; status: curl -s {rasa}/webhooks/email/"
-            if os.environ.get("GOPAY_EMAIL_IMAP_HOST")
-            else "off (set GOPAY_EMAIL_*, see docs/email.md)"
-        )
+        channels = "".join(f"\n  {line}" for line in status_lines.result())
         print(
             f"""
 Gopay support assistant is running.
@@ -61,8 +69,7 @@ Gopay support assistant is running.
   Human handoff:   needs an agent logged in to the console with the page open; until then
                    "talk to an agent" is answered with "no agent available" and a ticket.
                    Open the console URL above and log in to take conversations.
-  Tickets (CLI):   .venv/bin/python -m gopay_support tickets list   (same database: {cfg.database_url})
-  E-mail channel:  {email}
+  Tickets (CLI):   .venv/bin/python -m gopay_support tickets list   (same database: {cfg.database_url}){channels}
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,
@@ -79,6 +86,29 @@ Press Ctrl-C to stop.""",
         stack.stop()
         with contextlib.suppress(OSError):
             print("Stopped.", flush=True)
+
+
+def channel_status_lines(credentials: Path, server_url: str) -> list[str]:
+    """``<name>: <status>`` for each input channel in ``credentials`` whose package has a
+    ``describe(server_url) -> str`` (the channel ``channels.<name>.<Class>`` is in the
+    package ``channels.<name>``, labelled ``<name>``); a channel whose status cannot be told
+    says why instead of stopping the launcher."""
+    entries = yaml.safe_load(credentials.read_text(encoding="utf-8")) or {}
+    lines = []
+    for entry in entries:
+        package, _, _class = str(entry).rpartition(".")
+        if not package:
+            continue  # one of Rasa's own channels (rest, socketio, ...)
+        try:
+            describe = getattr(importlib.import_module(package), "describe", None)
+            if not callable(describe):
+                continue
+            status = " ".join(str(describe(server_url)).split())
+        except Exception as error:  # noqa: BLE001 - a status line never stops the launcher
+            status = f"status unknown ({type(error).__name__}: {error})"
+        name = package.rpartition(".")[2]
+        lines.append(f"{name + ':':<17}{status}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -12,5 +12,17 @@ from automatic mail (:mod:`.noise`), threading and reply composition (:mod:`.thr
 
 from channels.email.channel import EmailInput
 from channels.email.output import EmailOutput
+from channels.email.settings import EmailSettings, EmailSettingsError
 
-__all__ = ["EmailInput", "EmailOutput"]
+__all__ = ["EmailInput", "EmailOutput", "describe"]
+
+
+def describe(server_url: str) -> str:
+    """The channel's status line for ``make run`` (``channels/README.md``)."""
+    try:
+        settings = EmailSettings.from_env()
+    except EmailSettingsError as error:
+        return f"misconfigured: {error}"
+    if settings is None:
+        return "off (set GOPAY_EMAIL_*, see docs/email.md)"
+    return f"reading the support mailbox; status: curl -s {server_url}/webhooks/email/"

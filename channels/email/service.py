@@ -38,7 +38,7 @@ from rasa.core.channels.channel import UserMessage
 
 from channels.email import limits as mail_limits
 from channels.email import options as mail_options
-from channels.email import threads, transport
+from channels.email import texts, threads, transport
 from channels.email.compose import FALLBACK_SUBJECTS, compose, compose_reply, wire_bytes
 from channels.email.conversation import MAIL_KEY, RasaConversations, Say
 from channels.email.noise import noise_reason
@@ -52,7 +52,7 @@ from channels.toolkit import conventions
 from channels.toolkit.backoff import Backoff
 from channels.toolkit.inbox import Defer, Inbox, InboxEntry, InboxProcessor
 from channels.toolkit.outbox import Outbox, OutboxWorker
-from gopay_support.core import catalogue, language, tracking
+from gopay_support.core import language, tracking
 from gopay_support.core.clock import utcnow
 from gopay_support.core.contact import ContactKind, parse_contact
 from gopay_support.core.pii import mask
@@ -63,9 +63,9 @@ from gopay_support.wiring import Services
 logger = logging.getLogger(__name__)
 
 _PROBLEM_NOTICES = {
-    mail_limits.TOO_LARGE: "email.too_large",
-    mail_limits.TOO_MANY_ATTACHMENTS: "email.too_many_attachments",
-    mail_limits.TOO_MANY_PARTS: "email.too_complex",
+    mail_limits.TOO_LARGE: texts.TOO_LARGE,
+    mail_limits.TOO_MANY_ATTACHMENTS: texts.TOO_MANY_ATTACHMENTS,
+    mail_limits.TOO_MANY_PARTS: texts.TOO_COMPLEX,
 }
 _UNFINISHED = {
     TicketStatus.OPEN,
@@ -252,8 +252,7 @@ class EmailService:
         thread = replace(thread, language=lang, name=mail.sender_name or thread.name)
         logger.info("email: %s -> conversation %s", mail.summary(), thread.conversation_id)
         if mail.problem:
-            notice = catalogue.text(
-                _PROBLEM_NOTICES.get(mail.problem, "email.too_complex"),
+            notice = _PROBLEM_NOTICES.get(mail.problem, texts.TOO_COMPLEX).format(
                 lang,
                 size=_size_text(mail.size),
                 limit=_limit_text(mail.problem, self.settings),
@@ -261,7 +260,7 @@ class EmailService:
             await self._reply(ref, mail, thread, [BotMessage(notice)], lang)
             return f"notice:{mail.problem}"
         if not mail.text.strip():
-            await self._reply(ref, mail, thread, [BotMessage(catalogue.text("email.empty", lang))], lang)
+            await self._reply(ref, mail, thread, [BotMessage(texts.EMPTY.get(lang))], lang)
             return "notice:empty"
         messages, thread, outcome = await self._converse(ref, mail, thread, lang, hint)
         await self._reply(ref, mail, thread, messages, lang)
@@ -313,7 +312,7 @@ class EmailService:
         tickets = self.services.tickets
         existing = await asyncio.to_thread(tickets.get, thread.ticket_number or "")
         if existing is not None and existing.status in _UNFINISHED:
-            notice = catalogue.text("email.ticket_followup", lang, ticket_id=existing.tracking_number)
+            notice = texts.TICKET_FOLLOWUP.format(lang, ticket_id=existing.tracking_number)
             messages = await conversations.record(message, [Say(text=notice, action="action_email_followup")])
             logger.info("email: mail %s added to ticket %s", ref.key, existing.tracking_number)
             return messages, thread, "ticket-followup"
@@ -479,7 +478,7 @@ class EmailService:
                 result.append(message)
             else:
                 logger.info("email: ticket details withheld from conversation %s", thread.conversation_id)
-                result.append(BotMessage(catalogue.text("email.ticket_details_withheld", lang)))
+                result.append(BotMessage(texts.TICKET_DETAILS_WITHHELD.get(lang)))
         return result
 
     async def _adopt_ticket(self, thread: Thread, messages: Sequence[BotMessage]) -> Thread:

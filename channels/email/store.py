@@ -10,40 +10,36 @@
 * **Message-IDs** seen and sent per conversation: a reply that carries only
   ``In-Reply-To: <our answer>`` still finds its conversation.
 
-Tables: :mod:`gopay_support.adapters.db.schema` (Alembic ``0007_email``). The methods block;
-the service calls them through :func:`asyncio.to_thread`.
+Kept as the toolkit's generic channel records (:mod:`channels.toolkit.records`, channel
+``"email"``) of the kinds ``"mailbox"`` (key: :func:`mailbox_id`), ``"thread"`` (key: the
+conversation key) and ``"message_id"`` (key: the Message-ID): the channel has no table of
+its own. The methods block; the service calls them through :func:`asyncio.to_thread`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from channels.email import threads
 from channels.email.options import Option
 from channels.toolkit import conventions
+from channels.toolkit.records import MAX_KEY_CHARS, Records
 from gopay_support.adapters.db import Database
-from gopay_support.adapters.db.database import aware
-from gopay_support.adapters.db.schema import (
-    EmailMailboxRow,
-    EmailMessageIdRow,
-    EmailThreadRow,
-)
 from gopay_support.core.clock import Clock, utcnow
 
 CHANNEL = "email"
-MAX_ID_CHARS = 255
+MAX_ID_CHARS = MAX_KEY_CHARS
 
-mailboxes = EmailMailboxRow.__table__
-thread_rows = EmailThreadRow.__table__
-message_ids = EmailMessageIdRow.__table__
+#: Kinds of the channel's records.
+MAILBOX = "mailbox"
+THREAD = "thread"
+MESSAGE_ID = "message_id"
 
 
 def mailbox_id(host: str, user: str, folder: str) -> str:
@@ -99,162 +95,105 @@ class Thread:
 
 
 class EmailStore:
-    """The channel's tables on one database; every method is one short transaction."""
+    """The channel's records on one database; every method is one short transaction."""
 
     def __init__(self, database: Database, clock: Clock = utcnow) -> None:
-        self._db = database
-        self._clock = clock
+        self.records = Records(database, clock)
 
     @property
     def engine(self) -> Engine:
-        return self._db.engine  # migrated to the newest schema on first use
+        return self.records.engine  # migrated to the newest schema on first use
 
     # -- read position -------------------------------------------------------------------
     def position(self, mailbox: str) -> Position | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(mailboxes.c.uidvalidity, mailboxes.c.last_uid).where(mailboxes.c.mailbox == mailbox)
-            ).first()
-        return Position(int(row.uidvalidity), int(row.last_uid)) if row else None
+        record = self.records.get(CHANNEL, MAILBOX, mailbox)
+        return _position(record.value) if record else None
 
     def position_updated(self, mailbox: str) -> datetime | None:
         """When the read position last moved (the last poll that found mail)."""
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(mailboxes.c.updated_at).where(mailboxes.c.mailbox == mailbox)
-            ).scalar_one_or_none()
-        return aware(value)
+        record = self.records.get(CHANNEL, MAILBOX, mailbox)
+        return record.updated_at if record else None
 
     def set_position(self, mailbox: str, position: Position) -> None:
         """Record the position; a lower UID under the same UIDVALIDITY never moves it back."""
-        now = self._clock()
-        with self.engine.begin() as conn:
-            current = conn.execute(
-                select(mailboxes.c.uidvalidity, mailboxes.c.last_uid)
-                .where(mailboxes.c.mailbox == mailbox)
-                .with_for_update()
-            ).first()
-            if current is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(mailboxes).values(
-                                mailbox=mailbox,
-                                uidvalidity=position.uidvalidity,
-                                last_uid=position.last_uid,
-                                updated_at=now,
-                            )
-                        )
-                    return
-                except IntegrityError:
-                    pass  # another server recorded it first: update below
-            condition = mailboxes.c.mailbox == mailbox
-            if current is not None and int(current.uidvalidity) == position.uidvalidity:
-                condition = and_(condition, mailboxes.c.last_uid < position.last_uid)
-            conn.execute(
-                update(mailboxes)
-                .where(condition)
-                .values(uidvalidity=position.uidvalidity, last_uid=position.last_uid, updated_at=now)
-            )
+
+        def forward(current: Mapping[str, Any] | None) -> dict[str, int] | None:
+            if current is not None:
+                known = _position(current)
+                if known.uidvalidity == position.uidvalidity and known.last_uid >= position.last_uid:
+                    return None  # a late writer with an older view: keep what is there
+            return {"uidvalidity": position.uidvalidity, "last_uid": position.last_uid}
+
+        self.records.update(CHANNEL, MAILBOX, mailbox, forward)
 
     # -- threads -------------------------------------------------------------------------
     def thread(self, key: str) -> Thread | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(thread_rows).where(thread_rows.c.conversation_key == key)).first()
-        return _thread(row) if row else None
+        record = self.records.get(CHANNEL, THREAD, key)
+        return _thread(key, record.value) if record else None
 
     def save_thread(self, thread: Thread) -> None:
-        now = self._clock()
-        values = {
-            "address": thread.address,
-            "name": thread.name[:200],
-            "subject": thread.subject[:500],
-            "language": thread.language,
-            "ticket_number": thread.ticket_number,
-            "last_message_id": _fits(thread.last_message_id),
-            "references": json.dumps([r for r in thread.references if _fits(r)]),
-            "options": json.dumps(
-                [[o.number, o.title, o.payload] for o in thread.options], ensure_ascii=False
-            ),
-            "updated_at": now,
-        }
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(thread_rows).where(thread_rows.c.conversation_key == thread.key).values(**values)
-            )
-            if result.rowcount == 0:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(thread_rows).values(conversation_key=thread.key, created_at=now, **values)
-                        )
-                except IntegrityError:
-                    conn.execute(
-                        update(thread_rows)
-                        .where(thread_rows.c.conversation_key == thread.key)
-                        .values(**values)
-                    )
+        self.records.put(
+            CHANNEL,
+            THREAD,
+            thread.key,
+            {
+                "address": thread.address,
+                "name": thread.name[:200],
+                "subject": thread.subject[:500],
+                "language": thread.language,
+                "ticket_number": thread.ticket_number,
+                "last_message_id": _fits(thread.last_message_id),
+                "references": [r for r in thread.references if _fits(r)],
+                "options": [[o.number, o.title, o.payload] for o in thread.options],
+            },
+        )
 
     # -- Message-IDs ---------------------------------------------------------------------
     def remember_message_id(self, message_id: str | None, key: str, outbound: bool) -> None:
+        """Note the conversation of a Message-ID; the first conversation keeps it (a
+        re-sent mail, a replay)."""
         if not message_id or not _fits(message_id):
             return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(message_ids).values(
-                        message_id=message_id,
-                        conversation_key=key,
-                        outbound=outbound,
-                        created_at=self._clock(),
-                    )
-                )
-        except IntegrityError:
-            pass  # seen before (a re-sent mail, a replay): the first conversation keeps it
+        self.records.put_if_absent(
+            CHANNEL, MESSAGE_ID, message_id, {"conversation": key, "outbound": outbound}
+        )
 
     def conversation_of(self, ids: Iterable[str]) -> str | None:
         """The conversation of the newest known id among ``ids`` (given oldest first)."""
         wanted = [i for i in ids if i and _fits(i)]
         if not wanted:
             return None
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(message_ids.c.message_id, message_ids.c.conversation_key).where(
-                    message_ids.c.message_id.in_(wanted)
-                )
-            ).all()
-        known = {row.message_id: row.conversation_key for row in rows}
+        known = self.records.get_many(CHANNEL, MESSAGE_ID, wanted)
         for candidate in reversed(wanted):
             if candidate in known:
-                return str(known[candidate])
+                return str(known[candidate].value["conversation"])
         return None
 
     def seen_inbound(self, message_id: str | None) -> bool:
         """Whether a customer mail with this Message-ID was processed already."""
         if not message_id or not _fits(message_id):
             return False
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(message_ids.c.outbound).where(message_ids.c.message_id == message_id)
-            ).first()
-        return bool(row is not None and not row.outbound)
+        record = self.records.get(CHANNEL, MESSAGE_ID, message_id)
+        return bool(record is not None and not record.value["outbound"])
 
 
 def _fits(message_id: str | None) -> str | None:
     return message_id if message_id and len(message_id) <= MAX_ID_CHARS else None
 
 
-def _thread(row: object) -> Thread:
-    data = row._mapping  # type: ignore[attr-defined]
-    options: Sequence[Sequence[object]] = json.loads(data["options"] or "[]")
+def _position(value: Mapping[str, Any]) -> Position:
+    return Position(int(value["uidvalidity"]), int(value["last_uid"]))
+
+
+def _thread(key: str, value: Mapping[str, Any]) -> Thread:
     return Thread(
-        key=data["conversation_key"],
-        address=data["address"],
-        name=data["name"],
-        subject=data["subject"],
-        language=data["language"],
-        ticket_number=data["ticket_number"],
-        last_message_id=data["last_message_id"],
-        references=tuple(json.loads(data["references"] or "[]")),
-        options=tuple(Option(int(str(n)), str(t), str(p)) for n, t, p in options),
+        key=key,
+        address=value["address"],
+        name=value["name"],
+        subject=value["subject"],
+        language=value["language"],
+        ticket_number=value["ticket_number"],
+        last_message_id=value["last_message_id"],
+        references=tuple(value["references"]),
+        options=tuple(Option(int(n), str(t), str(p)) for n, t, p in value["options"]),
     )

@@ -1,9 +1,10 @@
 """The bilingual message catalogue: every text the code itself says, in Chinese and English.
 
 Answers to customers mostly come from the Rasa domain (``domain/*.yml``); the few texts that
-code produces (channel notices, button titles, transcript labels, ticket headers) live here,
-keyed by a name, so a wording or a new language is changed in one place and the same
-``Bilingual`` shape serves topic titles and ticket categories.
+code produces (notices every channel shares, button titles, transcript labels, ticket
+headers) live here, keyed by a name, so a wording or a new language is changed in one place.
+The same ``Bilingual`` shape serves topic titles, ticket categories and a channel's own
+notices, which live in the channel's folder (``channels/<name>/texts.py``).
 """
 
 from __future__ import annotations
@@ -54,40 +55,6 @@ MESSAGES: dict[str, Bilingual] = {
         "Sorry, I don't know that command. Just describe your question in words, or send /start to begin.",
     ),
     "notice.greeting": Bilingual("你好", "Hello"),
-    # -- e-mail channel (channels/email): what the channel itself writes back -------------------
-    "email.too_large": Bilingual(
-        "您的邮件太大了（约 {size}），我们只能阅读 {limit} 以内的邮件。"
-        "请去掉较大的附件，或直接在正文中描述问题后重新发送。",
-        "Your mail is too large (about {size}); we can read mails up to {limit}. "
-        "Please leave out large attachments, or describe the problem in the text, and send it again.",
-    ),
-    "email.too_many_attachments": Bilingual(
-        "您的邮件附件太多了，我们每封邮件最多处理 {limit} 个附件。请精简附件后重新发送。",
-        "Your mail has too many attachments; we handle at most {limit} per mail. "
-        "Please send fewer attachments.",
-    ),
-    "email.too_complex": Bilingual(
-        "抱歉，这封邮件的格式太复杂，我们无法阅读。请直接用文字描述您的问题后重新发送。",
-        "Sorry, this mail is too complex for us to read. Please describe your question in plain text "
-        "and send it again.",
-    ),
-    "email.empty": Bilingual(
-        "我们收到了您的邮件，但没有找到正文内容。请在邮件正文中用文字描述您的问题。",
-        "We received your mail but found no text in it. "
-        "Please describe your question in the body of the mail.",
-    ),
-    "email.ticket_followup": Bilingual(
-        "您的补充信息已记入工单 {ticket_id}。客服处理时会一并查看，并在这个邮件会话中回复您。",
-        "We've added your message to ticket {ticket_id}. Support will see it with the ticket and reply in "
-        "this mail thread.",
-    ),
-    "email.ticket_details_withheld": Bilingual(
-        "为保护您的信息，工单详情只会发送到提交该工单时使用的邮箱，并且需要在带有工单跟踪号码的邮件会话中询问。"
-        "如需查询，请回复我们发给您的带有跟踪号码（例如 [GP-XXXXXXXX]）的邮件。",
-        "To protect your information, ticket details are only sent to the address the ticket was filed "
-        "from, in a mail thread that carries its tracking number. To ask about a ticket, please reply to "
-        "our mail whose subject has the tracking number (like [GP-XXXXXXXX]).",
-    ),
     # -- buttons -------------------------------------------------------------------------------
     "button.none_of_these": Bilingual("都不是", "None of these"),
     # -- transcripts and tickets (read by agents) ---------------------------------------------

@@ -8,6 +8,7 @@ server, the channels, the console and the CLI all just work.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,12 +75,38 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+#: Key of the PostgreSQL advisory lock that serialises migrations across processes.
+_MIGRATION_LOCK = 0x60FA7  # "gopay"
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the database behind ``engine`` to the newest migration (idempotent)."""
+    """Bring the database behind ``engine`` to the newest migration (idempotent).
+
+    Several processes start at once on a fresh database (Rasa servers, action servers, the
+    console); they migrate one after the other, and the later ones find the schema at head:
+    a PostgreSQL advisory lock held for the migration's transaction, a file lock beside an
+    SQLite file.
+    """
     config = Config(str(ALEMBIC_INI))
-    with engine.begin() as connection:
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 class Database:

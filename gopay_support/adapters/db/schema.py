@@ -288,41 +288,23 @@ class OutboxMessageRow(Base):
     last_error = Column(String(255))
 
 
-class EmailMailboxRow(Base):
-    """How far the e-mail channel has read a mailbox folder: its UIDVALIDITY and last UID."""
+class ChannelRecordRow(Base):
+    """A channel's own durable record: a JSON value under ``(channel, kind, key)``
+    (channels/toolkit/records.py).
 
-    __tablename__ = "email_mailboxes"
+    Every channel keeps what it must remember (read positions, threads, ids it has seen)
+    here, under its own ``channel`` name and kinds of its choosing, so adding a channel
+    adds no table. ``updated_at`` is when the value last changed; old records of a kind are
+    pruned by it.
+    """
 
-    mailbox = Column(String(64), primary_key=True)  # hash of host, user and folder
-    uidvalidity = Column(BigInteger, nullable=False)
-    last_uid = Column(BigInteger, nullable=False)
-    updated_at = Column(DateTime(timezone=True), nullable=False)
+    __tablename__ = "channel_records"
+    __table_args__ = (Index("ix_channel_records_updated", "channel", "kind", "updated_at"),)
 
-
-class EmailThreadRow(Base):
-    """A mail conversation: whom to answer, its subject and headers, ticket and options."""
-
-    __tablename__ = "email_threads"
-
-    conversation_key = Column(String(64), primary_key=True)
-    address = Column(String(254), nullable=False)
-    name = Column(String(200), nullable=False)
-    subject = Column(String(500), nullable=False)
-    language = Column(String(8))
-    ticket_number = Column(TRACKING_NUMBER)
-    last_message_id = Column(String(255))
-    references = Column(Text, nullable=False)  # JSON list of Message-IDs
-    options = Column(Text, nullable=False)  # JSON list of the latest numbered options
+    channel = Column(String(32), primary_key=True)
+    kind = Column(String(32), primary_key=True)
+    key = Column(String(255), primary_key=True)
+    #: JSON text.
+    value = Column(Text, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
-
-
-class EmailMessageIdRow(Base):
-    """A Message-ID seen or sent in a mail conversation, so replies find their thread."""
-
-    __tablename__ = "email_message_ids"
-
-    message_id = Column(String(255), primary_key=True)
-    conversation_key = Column(String(64), nullable=False, index=True)
-    outbound = Column(Boolean, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, index=True)

@@ -1,7 +1,7 @@
 """Agent console (issue 14): the learning loop's review list and read cursors.
 
 Revision ID: 0006_console
-Revises: 0007_email (the head of main when this branch merged it; the integrator relinks the chain)
+Revises: 0007_channel_records (the head of main when this branch merged it; the integrator relinks the chain)
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console"
-down_revision = "0007_email"
+down_revision = "0007_channel_records"
 branch_labels = None
 depends_on = None
 
