@@ -69,7 +69,8 @@ Gopay support assistant is running.
   Human handoff:   needs an agent logged in to the console with the page open; until then
                    "talk to an agent" is answered with "no agent available" and a ticket.
                    Open the console URL above and log in to take conversations.
-  Tickets (CLI):   .venv/bin/python -m gopay_support tickets list   (same database: {cfg.database_url}){channels}
+  Tickets (CLI):   .venv/bin/python -m gopay_support tickets list
+                   (the same database as this run: {cfg.database_url}){channels}
   Logs:            {stack.config.run_dir}/rasa.log, actions.log, console.log
 Press Ctrl-C to stop.""",
             flush=True,

@@ -12,10 +12,10 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 
-from channels.telegram import identity
+from channels.telegram import identity, texts
 from channels.telegram.formatting import inline_keyboard, split_text
 from channels.telegram.sender import TelegramSender
-from gopay_support.core import catalogue, language
+from gopay_support.core import language
 from gopay_support.core.handoff.transcript import AGENT_KEY
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def agent_marked(text: str, kwargs: dict[str, Any]) -> str:
     name = kwargs.get(AGENT_KEY)
     if not isinstance(name, str) or not name.strip() or not text.strip():
         return text
-    prefix = catalogue.text("agent.prefix", language.resolve(text), name=name.strip()[:64])
+    prefix = texts.AGENT_PREFIX.format(language.resolve(text), name=name.strip()[:64])
     return f"{prefix}\n{text}"
 
 

@@ -71,8 +71,6 @@ MESSAGES: dict[str, Bilingual] = {
     "ticket.status.waiting_for_user": Bilingual("等待您的回复", "waiting for your reply"),
     "ticket.status.resolved": Bilingual("已解决", "resolved"),
     "ticket.status.closed": Bilingual("已关闭", "closed"),
-    # -- an agent's message on channels without a sender field (Telegram) ---------------------
-    "agent.prefix": Bilingual("👤 {name}（人工客服）：", "👤 {name} (support agent):"),
     # -- contact details not configured: what customers read instead (no invented facts) ------
     "contact.unset.phone": Bilingual("官网公布的客服电话", "the support number on Gopay's official website"),
     "contact.unset.email": Bilingual("官网公布的客服邮箱", "the support address on Gopay's official website"),
