@@ -238,8 +238,10 @@ def test_agent_marks_unread_badge_and_ticket_push_reach_the_customer(stack: Stac
     # Panel closed: a new agent message raises the unread badge and the page title.
     widget.locator(".gc-close").click()
     expect(widget.locator(".gc-launcher")).to_be_visible()
+    expect(console.locator("#reply-send")).to_be_enabled(timeout=15_000)  # one reply at a time
     console.fill("#reply-text", "请问还在吗？")
     console.press("#reply-text", "Enter")
+    expect(console.locator("#reply-text")).to_have_value("", timeout=30_000)  # sent
     expect(console.locator("#transcript .agent .text").last).to_have_text("请问还在吗？", timeout=15_000)
     assert console.locator("#conv-error").inner_text() == ""
     expect(widget.locator(".gc-agent .gc-bubble").last).to_contain_text("请问还在吗", timeout=TURN_MS)
