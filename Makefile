@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/adapters/rasa/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) \
 	gopay_support/core/text.py gopay_support/core/script.py gopay_support/core/language.py gopay_support/core/tracking.py
 
-.PHONY: help install train run test eval bench lint validate test-stories test-nlu pytest telegram clean
+.PHONY: help install train run test eval bench lint validate test-stories test-nlu pytest telegram clean fuzz
 
 help:
 	@echo "make run     install if needed, train if data changed, start the assistant"
@@ -25,6 +25,7 @@ help:
 	@echo "make eval    NLU report on the held-out set under reports/nlu/"
 	@echo "make bench   throughput / latency / cold start / memory vs a stock Rasa bot"
 	@echo "make telegram  run the Telegram channel in polling mode"
+	@echo "make fuzz    long fuzzing run of every endpoint (10,000 inputs each; make test runs 1,000)"
 
 $(STAMP): pyproject.toml
 	@PY310=$$(scripts/find_python310.sh) || exit 1; \
@@ -64,6 +65,7 @@ test-nlu: $(STAMP) $(MODEL)
 pytest: $(STAMP) $(MODEL)
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_mailserver.sh
+	@scripts/ensure_nginx.sh
 	$(VENV)/bin/pytest
 
 test: lint validate test-stories test-nlu pytest
@@ -71,6 +73,9 @@ test: lint validate test-stories test-nlu pytest
 eval: $(STAMP) $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_heldout.yml --out reports/nlu --successes
 	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+
+fuzz: $(STAMP) $(MODEL)
+	GOPAY_FUZZ_EXAMPLES=$${GOPAY_FUZZ_EXAMPLES:-10000} GOPAY_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/security/test_fuzz.py --timeout 7200
 
 bench: $(STAMP) $(MODEL)
 	$(PY) bench/bench_rest.py

@@ -74,7 +74,7 @@ class ValidateTicketStatusForm(FormValidationAction, ServicesAction):
         store = self.services.tickets
         if store.can_view(number, tracker.sender_id):
             return {"ticket_number": number, "ticket_lookup": SHOW}
-        if store.is_locked(number):
+        if store.is_locked(number, tracker.sender_id, client_of(tracker)):
             return {"ticket_number": number, "ticket_lookup": LOCKED}
         return {"ticket_number": number, "ticket_verification": None}
 
@@ -97,7 +97,7 @@ class ValidateTicketStatusForm(FormValidationAction, ServicesAction):
                 answer_faq(dispatcher, topic)
             return {"ticket_verification": None}
         number = tracker.get_slot("ticket_number") or ""
-        outcome = self.services.tickets.verify(number, tracker.sender_id, text)
+        outcome = self.services.tickets.verify(number, tracker.sender_id, text, client_of(tracker))
         if outcome is VerifyOutcome.VERIFIED:
             return {"ticket_verification": "ok", "ticket_lookup": SHOW}
         if outcome is VerifyOutcome.LOCKED:
@@ -107,6 +107,15 @@ class ValidateTicketStatusForm(FormValidationAction, ServicesAction):
 
 
 _DIGIT_RUN_RE = re.compile(r"\d{4,}")
+_CLIENT_RE = re.compile(r"^[0-9a-f]{8,32}$")
+
+
+def client_of(tracker: Tracker) -> str | None:
+    """The digest of the asker's network address the channel set (``client`` metadata)."""
+    latest = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None) or {}
+    metadata = latest.get("metadata") or (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return client if isinstance(client, str) and _CLIENT_RE.fullmatch(client) else None
 
 
 def looks_like_contact_answer(text: str) -> bool:

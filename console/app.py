@@ -23,6 +23,7 @@ from gopay_support.adapters.db.reviews import ReviewStore
 from gopay_support.adapters.rasa import canned
 from gopay_support.adapters.rasa.client import RasaClient, RasaUnavailable
 from gopay_support.adapters.rasa.tracker_events import TrackerEvents
+from gopay_support.core import bounds, clientaddr
 from gopay_support.core.clock import utcnow
 from gopay_support.core.errors import HandoffError, HandoffNotFound, InvalidTransition, NotOwner
 from gopay_support.core.handoff import transcript
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4000
+MAX_BODY_BYTES = 64 * 1024
+#: Handoff ids in URLs: at most 18 digits, so every id fits a 64-bit database column.
+ID = "{id:\\d{1,18}}"
 
 
 class Console:
@@ -49,6 +53,7 @@ class Console:
         self.agents = AgentDirectory(dict(settings.agents))
         self.rasa = rasa
         self.throttle = security.LoginThrottle()
+        self.trusted_proxies = clientaddr.networks(services.settings.trusted_proxies)
         #: Replies to one conversation leave one at a time, so they arrive in order.
         self.send_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         #: Rasa's tracker store read directly (dashboard, learning loop, search, live updates).
@@ -89,7 +94,9 @@ def build_app(
     """The console on ``services``; ``rasa`` defaults to a client for the configured server."""
     rasa = rasa or RasaClient(services.settings.rasa_url, services.settings.rasa_token)
     console = Console(services, settings, rasa)
-    app = web.Application(middlewares=[security.headers, security.require_session], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[security.headers, security.require_session], client_max_size=MAX_BODY_BYTES
+    )
     app[CONSOLE] = console
     app[security.SESSION_KEY] = console.sessions
     app.router.add_get("/", index)
@@ -98,13 +105,13 @@ def build_app(
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/me", me)
     app.router.add_get("/api/queue", queue)
-    app.router.add_get("/api/handoffs/{id:\\d+}", detail)
-    app.router.add_get("/api/handoffs/{id:\\d+}/canned", canned_answers)
-    app.router.add_post("/api/handoffs/{id:\\d+}/claim", claim)
-    app.router.add_post("/api/handoffs/{id:\\d+}/reply", reply)
-    app.router.add_post("/api/handoffs/{id:\\d+}/notes", add_note)
-    app.router.add_post("/api/handoffs/{id:\\d+}/transfer", transfer)
-    app.router.add_post("/api/handoffs/{id:\\d+}/resolve", resolve)
+    app.router.add_get(f"/api/handoffs/{ID}", detail)
+    app.router.add_get(f"/api/handoffs/{ID}/canned", canned_answers)
+    app.router.add_post(f"/api/handoffs/{ID}/claim", claim)
+    app.router.add_post(f"/api/handoffs/{ID}/reply", reply)
+    app.router.add_post(f"/api/handoffs/{ID}/notes", add_note)
+    app.router.add_post(f"/api/handoffs/{ID}/transfer", transfer)
+    app.router.add_post(f"/api/handoffs/{ID}/resolve", resolve)
     live.add_routes(app)
     customers.add_routes(app)
     dashboard.add_routes(app)
@@ -132,14 +139,15 @@ def _id(request: web.Request) -> int:
 
 async def _text(request: web.Request, field: str, required: bool = True) -> str:
     try:
-        body = await request.json()
-    except ValueError:
+        body = bounds.parse_json(await request.read(), max_bytes=MAX_BODY_BYTES)
+    except bounds.InputRejected as exc:
         raise web.HTTPBadRequest(
-            text='{"error": "body must be JSON", "code": "bad_request"}', content_type="application/json"
+            text=json.dumps({"error": f"body must be bounded JSON: {exc}", "code": "bad_request"}),
+            content_type="application/json",
         ) from None
     value = body.get(field) if isinstance(body, dict) else None
     text = value.strip() if isinstance(value, str) else ""
-    if (required and not text) or len(text) > MAX_TEXT:
+    if (required and not text) or len(text) > MAX_TEXT or "\x00" in text:
         raise web.HTTPBadRequest(
             text=json.dumps(
                 {
@@ -178,13 +186,15 @@ async def index(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.Response:
     console = _console(request)
     name, password = await _text(request, "agent"), await _text(request, "password")
-    if console.throttle.blocked(name):
+    address = security.client_address(request, console.trusted_proxies)
+    if console.throttle.blocked(name, address):
         return error("too many attempts, try again later", "throttled", 429)
     if not console.agents.authenticate(name, password):
-        console.throttle.failed(name)
+        console.throttle.failed(name, address)
         log.info("console: failed login")
+        await asyncio.sleep(console.throttle.delay())
         return error("wrong name or password", "wrong_login", 401)
-    console.throttle.succeeded(name)
+    console.throttle.succeeded(name, address)
     old = request.cookies.get(security.COOKIE)
     console.sessions.end(old)  # a new session id at every login (no fixation)
     token, session = console.sessions.create(name)

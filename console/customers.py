@@ -197,7 +197,7 @@ async def _tell_paused(console: Any, ticket: Ticket, change: StatusChange) -> No
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/handoffs/{id:\\d+}/customer", customer)
+    app.router.add_get("/api/handoffs/{id:\\d{1,18}}/customer", customer)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/tickets/{number}", ticket_detail)
     app.router.add_post("/api/tickets/{number}/status", ticket_status)

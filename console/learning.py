@@ -170,5 +170,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/reviews", reviews_list)
     app.router.add_post("/api/reviews/export", export_file)
     app.router.add_get("/api/reviews/training.yml", download)
-    app.router.add_post("/api/reviews/{id:\\d+}/label", label)
-    app.router.add_post("/api/reviews/{id:\\d+}/reopen", reopen)
+    app.router.add_post("/api/reviews/{id:\\d{1,18}}/label", label)
+    app.router.add_post("/api/reviews/{id:\\d{1,18}}/reopen", reopen)

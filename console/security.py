@@ -15,6 +15,7 @@ from aiohttp import web
 
 from console.settings import ConsoleSettings
 from gopay_support.adapters.db.agent_sessions import AgentSession, AgentSessions
+from gopay_support.core import clientaddr
 from gopay_support.core.ratelimit import SlidingWindowLimiter
 
 COOKIE = "gopay_console"
@@ -101,16 +102,58 @@ def clear_cookie(response: web.StreamResponse) -> None:
 
 
 class LoginThrottle:
-    """At most ``attempts`` failed logins per account name within ``window`` seconds."""
+    """Failed logins counted so that guessing is slow and no stranger can lock an agent out.
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self._failures = SlidingWindowLimiter(attempts, window)
+    * per (account, client address): ``attempts`` failures within ``window`` seconds block
+      that pair only, so the agent, from their own address, still logs in;
+    * per client address: ``address_attempts`` failures (any accounts) block the address;
+    * everywhere: beyond ``global_attempts`` failures within a minute every failed answer is
+      slowed down (:meth:`delay`) instead of refused, which caps guessing from many
+      addresses without locking anyone out.
 
-    def blocked(self, name: str) -> bool:
-        return self._failures.blocked(name)
+    Memory is bounded: each limiter keeps at most ``max_keys`` keys.
+    """
 
-    def failed(self, name: str) -> None:
-        self._failures.record(name)
+    def __init__(
+        self,
+        attempts: int = 5,
+        window: float = 300.0,
+        *,
+        address_attempts: int = 20,
+        global_attempts: int = 100,
+        slow_down: float = 1.0,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        extra = {"clock": clock} if clock else {}
+        self._pairs = SlidingWindowLimiter(attempts, window, max_keys=max_keys, **extra)
+        self._addresses = SlidingWindowLimiter(address_attempts, window, max_keys=max_keys, **extra)
+        self._everyone = SlidingWindowLimiter(global_attempts, 60.0, max_keys=1, **extra)
+        self.slow_down = slow_down
 
-    def succeeded(self, name: str) -> None:
-        self._failures.forget(name)
+    @staticmethod
+    def _pair(name: str, address: str) -> str:
+        return f"{address}\x00{name}"
+
+    def blocked(self, name: str, address: str) -> bool:
+        return self._pairs.blocked(self._pair(name, address)) or self._addresses.blocked(address)
+
+    def failed(self, name: str, address: str) -> None:
+        self._pairs.record(self._pair(name, address))
+        self._addresses.record(address)
+        self._everyone.record("all")
+
+    def delay(self) -> float:
+        """Seconds to hold a failed answer: non-zero while many logins fail everywhere."""
+        return self.slow_down if self._everyone.blocked("all") else 0.0
+
+    def succeeded(self, name: str, address: str) -> None:
+        self._pairs.forget(self._pair(name, address))
+
+    def tracked_keys(self) -> int:
+        return len(self._pairs) + len(self._addresses)
+
+
+def client_address(request: web.Request, trusted: tuple[clientaddr.IPNetwork, ...]) -> str:
+    """The peer, or the forwarded client when the peer is a trusted proxy."""
+    return clientaddr.client_address(request.remote, request.headers.get("X-Forwarded-For"), trusted)

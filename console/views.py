@@ -1,11 +1,16 @@
 """JSON shapes the console's browser code reads. Texts are sent as data and rendered with
-``textContent`` on the page; transcripts are masked before they get here."""
+``textContent`` on the page; transcripts are masked before they get here.
+
+Conversations are named by their short public id (:func:`~gopay_support.core.conversation.public_id`),
+never by the conversation id itself: for older web chat conversations that id was the
+customer's session secret, and agents have no use for any channel's raw id."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from gopay_support.core.conversation import public_id
 from gopay_support.core.handoff.model import Handoff, Note, QueuePlace, Transfer, Turn
 from gopay_support.core.tickets.model import TRANSITIONS, Ticket
 
@@ -18,6 +23,7 @@ def _summary(h: Handoff, me: str) -> dict[str, Any]:
     """What both the queue row and the conversation view show about a handoff."""
     return {
         "id": h.id,
+        "conversation": public_id(h.sender_id),
         "channel": h.channel or "-",
         "language": h.language,
         "priority": h.priority.value,
@@ -133,7 +139,6 @@ def detail(
     return {
         **_summary(h, me),
         **times(h, now),
-        "sender": h.sender_id,
         "created_at": _iso(h.created_at),
         "claimed_at": _iso(h.claimed_at),
         "resolved_at": _iso(h.resolved_at),

@@ -20,7 +20,7 @@ import yaml
 from console.settings import ConsoleSettings
 from devtools.dev_agent import dev_agent_env
 from devtools.stack import DEFAULT_MODEL, Stack, StackConfig
-from gopay_support.wiring import PROJECT_ROOT, load_settings
+from gopay_support.wiring import PROJECT_ROOT, load_settings, secrets_dir
 
 
 def main() -> int:
@@ -56,6 +56,7 @@ def main() -> int:
         stack.start()
         rasa = stack.config.rasa_url
         channels = "".join(f"\n  {line}" for line in status_lines.result())
+        secrets = secrets_dir()
         print(
             f"""
 Gopay support assistant is running.
@@ -63,7 +64,10 @@ Gopay support assistant is running.
   REST channel:    curl -s -XPOST {rasa}/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' \\
                      -d '{{"sender": "me", "message": "充值失败了怎么办"}}'
-  NLU parse:       curl -s -XPOST {rasa}/model/parse -d '{{"text": "how do I sign up"}}'
+  NLU parse:       curl -s -XPOST {rasa}/model/parse -H 'Content-Type: application/json' \\
+                     -H "Authorization: Bearer $(cat {secrets}/rasa_token)" \\
+                     -d '{{"text": "how do I sign up"}}'
+                   (Rasa's HTTP API always needs its token: docs/deployment.md)
   Agent console:   {stack.config.console_url}/   (guide: docs/agent_console.md)
                    {agent_notice}
   Human handoff:   needs an agent logged in to the console with the page open; until then

@@ -25,7 +25,14 @@ from typing import IO
 import requests
 import yaml
 
-from gopay_support.wiring import PROJECT_ROOT
+from gopay_support.wiring import (
+    ACTION_TOKEN,
+    ACTION_TOKEN_HEADER,
+    PROJECT_ROOT,
+    RASA_TOKEN,
+    REST_TOKEN,
+    secret,
+)
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 
@@ -76,6 +83,9 @@ class StackConfig:
     #: Extra keys merged into the rendered endpoints.yml (e.g. a PostgreSQL tracker store).
     endpoint_overrides: Mapping[str, object] = field(default_factory=dict)
     cors: str | None = None
+    #: Where generated secrets live (API token, action server token, identity key): the
+    #: default ``var/secrets`` of ``make run`` unless a test gives each stack its own.
+    secrets_dir: Path | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -110,12 +120,30 @@ class Stack:
         env.setdefault("GOPAY_TRACKER_DB_URL", self.tracker_db_url())
         env["GOPAY_CONSOLE_HOST"] = self.config.host
         env["GOPAY_CONSOLE_PORT"] = str(self.config.console_port)
+        if self.config.secrets_dir is not None:
+            env["GOPAY_SECRETS_DIR"] = str(self.config.secrets_dir)
+        # The demo page's own origin is "same origin" for the web chat, besides any public
+        # origin configured (e.g. the nginx of docs/deployment.md).
+        own = f"http://{self.config.host}:{self.config.rasa_port},http://localhost:{self.config.rasa_port}"
+        env["GOPAY_PUBLIC_ORIGINS"] = ",".join(filter(None, [own, env.get("GOPAY_PUBLIC_ORIGINS", "")]))
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+        # endpoints files may name it as ${GOPAY_ACTION_TOKEN} (deploy/endpoints.scale.yml).
+        env.setdefault(ACTION_TOKEN[0], secret(ACTION_TOKEN, env))
         return env
 
-    def endpoints(self) -> dict:
+    # -- secrets (generated on first start, owner-only files; docs/deployment.md) -----------
+    def secret(self, which: tuple[str, str]) -> str:
+        return secret(which, self.environment())
+
+    @property
+    def api_token(self) -> str:
+        """The token of Rasa's HTTP API (``RASA_TOKEN`` or the generated one)."""
+        return self.secret(RASA_TOKEN)
+
+    def _stores(self) -> dict:
+        """The template with this run's action server and databases (no secrets)."""
         endpoints = yaml.safe_load(self.config.endpoints_template.read_text()) or {}
         if "ACTION_SERVER_URL" not in str(endpoints.get("action_endpoint")):
             endpoints["action_endpoint"] = {"url": f"{self.config.action_url}/webhook"}
@@ -125,12 +153,23 @@ class Stack:
         endpoints.update(self.config.endpoint_overrides)
         return endpoints
 
+    def endpoints(self) -> dict:
+        """This stack's endpoints: the template with its action server, token and databases."""
+        endpoints = self._stores()
+        action = endpoints.get("action_endpoint")
+        if isinstance(action, dict) and not (action.get("headers") or {}).get(ACTION_TOKEN_HEADER):
+            action["headers"] = {
+                **(action.get("headers") or {}),
+                ACTION_TOKEN_HEADER: self.secret(ACTION_TOKEN),
+            }
+        return endpoints
+
     def tracker_db_url(self) -> str:
         """SQLAlchemy URL of Rasa's SQL tracker store, for the console ("" if not SQL)."""
         variables = {**os.environ, **self.config.env}
         tracker = {
             key: re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m.group(1), ""), str(value))
-            for key, value in (self.endpoints().get("tracker_store") or {}).items()
+            for key, value in (self._stores().get("tracker_store") or {}).items()
         }
         dialect = str(tracker.get("dialect") or "")
         if not dialect or "SQL" not in str(tracker.get("type", "SQL")).upper():
@@ -145,9 +184,13 @@ class Stack:
         return f"{dialect}://{credentials}{host}{port}/{tracker.get('db') or 'rasa'}"
 
     def render_endpoints(self) -> Path:
+        """This stack's endpoints.yml (mode 0600: it holds the action server's token)."""
         endpoints = self.endpoints()
         path = self.config.run_dir / "endpoints.yml"
-        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True))
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(yaml.safe_dump(endpoints, allow_unicode=True))
         return path
 
     def action_command(self) -> list[str]:
@@ -181,9 +224,9 @@ class Stack:
             "--logging-config-file",
             str(PROJECT_ROOT / "logging.yml"),
         ]
-        token = self.environment().get("RASA_TOKEN")
-        if token:
-            command += ["--auth-token", token]
+        # No --auth-token: it would show the token to every local user in the process list.
+        # The edge guard (channels/edge, loaded from credentials.yml) requires the token on
+        # every API route, reading it from RASA_TOKEN or the secrets folder.
         if self.config.cors:
             command += ["--cors", self.config.cors]
         return command
@@ -218,6 +261,9 @@ class Stack:
         )
 
     def start(self) -> None:
+        # Generate the secrets before any process starts, so they all read the same files.
+        for which in (RASA_TOKEN, ACTION_TOKEN, REST_TOKEN):
+            self.secret(which)
         self.start_actions()
         self.start_rasa()
         self.start_console()
@@ -263,7 +309,11 @@ class Stack:
 
     # -- talking to it -------------------------------------------------------------------
     def send(self, sender: str, text: str, metadata: dict | None = None, timeout: float = 30) -> list[dict]:
-        """One REST-channel turn: the bot's replies to ``text`` from ``sender``."""
+        """One REST-channel turn: the bot's replies to ``text`` from ``sender``.
+
+        The conversation is ``rest:<sender>`` (:meth:`conversation`); from loopback the REST
+        channel needs no token.
+        """
         body: dict = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
@@ -271,8 +321,24 @@ class Stack:
         reply.raise_for_status()
         return reply.json()
 
+    @staticmethod
+    def conversation(sender: str) -> str:
+        """The conversation id of REST sender ``sender``."""
+        return f"rest:{sender}"
+
+    def api(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """A call to Rasa's HTTP API with the API token."""
+        headers = {"Authorization": f"Bearer {self.api_token}", **dict(kwargs.pop("headers", None) or {})}  # type: ignore[call-overload]
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, f"{self.config.rasa_url}{path}", headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    def tracker(self, conversation_id: str) -> dict:
+        reply = self.api("GET", f"/conversations/{conversation_id}/tracker")
+        reply.raise_for_status()
+        return reply.json()
+
     def parse(self, text: str) -> dict:
-        reply = requests.post(f"{self.config.rasa_url}/model/parse", json={"text": text}, timeout=30)
+        reply = self.api("POST", "/model/parse", json={"text": text})
         reply.raise_for_status()
         return reply.json()
 

@@ -1,4 +1,5 @@
-"""Command line for support staff: ``python -m gopay_support tickets list|show|set-status``.
+"""Command line for support staff: ``python -m gopay_support tickets list|show|set-status``
+and ``python -m gopay_support privacy purge|erase`` (docs/privacy.md).
 
 Exit codes: 0 done; 1 database or unexpected error; 2 bad usage; 3 unknown tracking number;
 4 status change not allowed; 5 status changed but the user could not be notified (the change
@@ -13,18 +14,22 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
 from gopay_support.adapters.db import TicketStore
 from gopay_support.adapters.rasa.client import RasaClient
+from gopay_support.core.clock import utcnow
 from gopay_support.core.errors import InvalidTransition, TicketError, TicketNotFound
 from gopay_support.core.hours import ServiceHours
 from gopay_support.core.pii import mask, mask_contact
 from gopay_support.core.tickets.model import TRANSITIONS, Ticket, TicketStatus
 from gopay_support.core.tickets.notify import Notifier
-from gopay_support.wiring import Services, build_services, load_settings
+from gopay_support.wiring import PROJECT_ROOT, Services, build_services, load_settings
+
+DEFAULT_ENDPOINTS = PROJECT_ROOT / "endpoints.yml"
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_INVALID, EXIT_NOT_DELIVERED = 0, 1, 2, 3, 4, 5
 
@@ -66,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument(
         "--no-notify", action="store_true", help="record the change without pushing it to the user"
     )
+
+    privacy = areas.add_parser("privacy", help="retention and erasure of customer data (docs/privacy.md)")
+    privacy_commands = privacy.add_subparsers(dest="command", required=True)
+    purge = privacy_commands.add_parser(
+        "purge", help="remove conversations untouched for N days, and old handoff transcripts"
+    )
+    purge.add_argument(
+        "--older-than-days", type=int, help="retention in days (default: GOPAY_RETENTION_DAYS, 180)"
+    )
+    purge.add_argument("--endpoints", default=str(DEFAULT_ENDPOINTS), help="the Rasa server's endpoints.yml")
+    erase = privacy_commands.add_parser(
+        "erase", help="erase one conversation and the personal fields of its tickets (a customer's request)"
+    )
+    erase.add_argument("conversation", help="the conversation id, e.g. telegram:123456")
+    erase.add_argument("--endpoints", default=str(DEFAULT_ENDPOINTS), help="the Rasa server's endpoints.yml")
     return parser
 
 
@@ -78,6 +98,8 @@ def main(argv: Sequence[str] | None = None, *, rasa_transport: httpx.AsyncBaseTr
     services = build_services(settings)
     store = services.tickets
     try:
+        if args.area == "privacy":
+            return _privacy(services, args)
         if args.command == "list":
             return _list(store, settings.hours, args)
         if args.command == "show":
@@ -93,6 +115,46 @@ def main(argv: Sequence[str] | None = None, *, rasa_transport: httpx.AsyncBaseTr
         return _fail(f"{type(exc).__name__}: {mask(str(exc))}", EXIT_ERROR)
     finally:
         services.database.dispose()
+
+
+def _tracker_store(endpoints: str) -> Any:
+    """The Rasa tracker store configured in ``endpoints`` (imports Rasa: slow, so only here)."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import read_endpoints_from_path
+
+    config = read_endpoints_from_path(endpoints).tracker_store
+    store = TrackerStore.create(config)
+    inner = getattr(store, "_tracker_store", store)
+    inner = getattr(inner, "_tracker_store", inner)  # FailSafe / Awaitable wrappers
+    if not hasattr(inner, "purge_inactive"):
+        raise TicketError(
+            "the tracker store in "
+            f"{endpoints} is not gopay_support.adapters.rasa.tracker_store.SQLTrackerStoreFastEvents"
+        )
+    return inner
+
+
+def _privacy(services: Services, args: argparse.Namespace) -> int:
+    if args.command == "erase":
+        conversation = args.conversation
+        numbers = services.tickets.forget_personal_data(conversation)
+        services.handoffs.forget_transcripts(conversation)
+        events = _tracker_store(args.endpoints).erase(conversation)
+        print(
+            f"erased {events} conversation events; personal fields removed from tickets: {numbers or 'none'}"
+        )
+        return EXIT_OK
+    days = args.older_than_days if args.older_than_days is not None else services.settings.retention_days
+    if days < 1:
+        return _fail("--older-than-days must be at least 1", EXIT_USAGE)
+    cutoff = utcnow() - timedelta(days=days)
+    removed = _tracker_store(args.endpoints).purge_inactive(cutoff.timestamp())
+    transcripts = services.handoffs.forget_transcripts_before(cutoff)
+    print(
+        f"removed {removed} conversations untouched for {days} days; "
+        f"emptied {transcripts} handoff transcripts"
+    )
+    return EXIT_OK
 
 
 def _list(store: TicketStore, hours: ServiceHours, args: argparse.Namespace) -> int:

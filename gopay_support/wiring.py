@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from gopay_support.adapters import secretfile
 from gopay_support.adapters.db import AgentSessions, Database, HandoffStore, TicketStore
 from gopay_support.core.clock import Clock, utcnow
 from gopay_support.core.errors import ConfigurationError
@@ -37,6 +38,16 @@ CONTACT_SETTINGS = {
     "website": "GOPAY_SUPPORT_WEBSITE",
 }
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tickets.db'}"
+DEFAULT_SECRETS_DIR = PROJECT_ROOT / "var" / "secrets"
+
+#: Secrets every installation has: the environment variable that sets one, and the file in the
+#: secrets folder it is generated into on first use when the variable is unset.
+RASA_TOKEN = ("RASA_TOKEN", "rasa_token")
+ACTION_TOKEN = ("GOPAY_ACTION_TOKEN", "action_token")
+IDENTITY_KEY = ("GOPAY_IDENTITY_KEY", "identity_key")
+REST_TOKEN = ("GOPAY_REST_TOKEN", "rest_token")
+#: The header in which Rasa sends the action server's token (endpoints.yml ``headers``).
+ACTION_TOKEN_HEADER = "X-Gopay-Action-Token"
 
 
 class Environment:
@@ -91,15 +102,37 @@ class Environment:
             ) from None
 
 
+def secrets_dir(environ: Mapping[str, str] | None = None) -> Path:
+    return Path(Environment(environ).text("GOPAY_SECRETS_DIR", str(DEFAULT_SECRETS_DIR)))
+
+
+def secret(which: tuple[str, str], environ: Mapping[str, str] | None = None) -> str:
+    """A secret from its environment variable, else from (or newly into) the secrets folder."""
+    variable, file_name = which
+    value = Environment(environ).text(variable)
+    if value:
+        return value
+    try:
+        return secretfile.load_or_create(secrets_dir(environ), file_name)
+    except (OSError, secretfile.SecretFileError) as exc:
+        raise ConfigurationError(f"{variable} is not set and no secret file could be used: {exc}") from exc
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """The shared settings from the environment (see README "Configuration")."""
+    """The shared settings from the environment (see README "Configuration").
+
+    The token of Rasa's HTTP API is never empty: without ``RASA_TOKEN`` it is the one
+    generated into the secrets folder on first start (docs/deployment.md).
+    """
     env = Environment(environ)
     start, end = env.pair("GOPAY_STAFFED_HOURS", (9, 18), "-")
     staffed_minutes, off_minutes = env.pair("GOPAY_HANDOFF_MINUTES", (3.0, 10.0), "/")
     return Settings(
         database_url=env.text("TICKETS_DB_URL", DEFAULT_DATABASE_URL),
         rasa_url=env.text("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_token=env.text("RASA_TOKEN"),
+        rasa_token=secret(RASA_TOKEN, environ),
+        trusted_proxies=env.items("GOPAY_TRUSTED_PROXIES"),
+        retention_days=env.integer("GOPAY_RETENTION_DAYS", Settings.retention_days),
         action_server_host=env.text("ACTION_SERVER_HOST", "127.0.0.1"),
         action_server_port=env.integer("ACTION_SERVER_PORT", 5055),
         hours=ServiceHours(
@@ -113,6 +146,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "TICKET_DESCRIPTION_MAX_CHARS", TicketSettings.description_max_chars
             ),
             verify_max_attempts=env.integer("TICKET_VERIFY_MAX_ATTEMPTS", TicketSettings.verify_max_attempts),
+            verify_max_per_address=env.integer(
+                "TICKET_VERIFY_MAX_PER_ADDRESS", TicketSettings.verify_max_per_address
+            ),
             verify_window_minutes=env.integer(
                 "TICKET_VERIFY_WINDOW_MINUTES", TicketSettings.verify_window_minutes
             ),
@@ -158,6 +194,7 @@ def build_services(
         clock=clock,
         verify_max_attempts=settings.tickets.verify_max_attempts,
         verify_window=timedelta(minutes=settings.tickets.verify_window_minutes),
+        verify_max_per_address=settings.tickets.verify_max_per_address,
     )
     handoffs = HandoffStore(database, clock)
     agent_sessions = AgentSessions(

@@ -176,3 +176,39 @@ def test_module_entry_point(db: str, number: str) -> None:
         timeout=120,
     )
     assert result.returncode == 3 and "no ticket with tracking number 'nope'" in result.stderr
+
+
+def test_privacy_purge_and_erase(db: str, number: str, tmp_path, capsys) -> None:
+    import asyncio
+    import time
+
+    import yaml
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from gopay_support.adapters.rasa.tracker_store import SQLTrackerStoreFastEvents
+
+    tracker_db = tmp_path / "tracker.db"
+    endpoints = tmp_path / "endpoints.yml"
+    kind = "gopay_support.adapters.rasa.tracker_store.SQLTrackerStoreFastEvents"
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": kind, "dialect": "sqlite", "db": str(tracker_db)}})
+    )
+    trackers = SQLTrackerStoreFastEvents(dialect="sqlite", db=str(tracker_db))
+    old = time.time() - 40 * 86400
+    for sender, at in (("rest:old", old), ("rest:new", time.time()), ("user 1/web", time.time())):
+        asyncio.run(
+            trackers.save(DialogueStateTracker.from_events(sender, [UserUttered("hi", timestamp=at)]))
+        )
+
+    assert (
+        main(["--db", db, "privacy", "purge", "--older-than-days", "30", "--endpoints", str(endpoints)]) == 0
+    )
+    assert "removed 1 conversations" in capsys.readouterr().out
+    assert asyncio.run(trackers.retrieve("rest:old")) is None
+    assert asyncio.run(trackers.retrieve("rest:new")) is not None
+
+    assert main(["--db", db, "privacy", "erase", "user 1/web", "--endpoints", str(endpoints)]) == 0
+    assert number in capsys.readouterr().out
+    assert asyncio.run(trackers.retrieve("user 1/web")) is None
+    assert store_on(db).require(number).contact != "13812345678"

@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from channels.telegram import identity
+from channels.telegram.formatting import MAX_TEXT
 from channels.telegram.output import TelegramOutput
 from channels.telegram.ratelimit import RateLimiter
 from channels.telegram.replies import reply_text
@@ -31,6 +32,7 @@ from channels.telegram.store import PAYLOAD_KEY_PREFIX, TelegramStore
 from channels.toolkit import conventions
 from channels.toolkit.backoff import Backoff, retry_until_done
 from channels.toolkit.queues import KeyedQueues
+from gopay_support.core import bounds
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +99,17 @@ class TelegramService:
     # --- request path: must stay fast --------------------------------------------------
     async def accept(self, payload: Any) -> Accepted:
         """Parse, de-duplicate and queue one update; processing happens in the background."""
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        if not isinstance(payload, dict) or not bounds.in_int64(payload.get("update_id")):
             return Accepted.INVALID
         try:
+            bounds.check_value(payload)  # 64-bit integers, no lone surrogates, bounded depth
             update = Update.de_json(payload, self.bot)
         except Exception:  # malformed nested objects; never a 500 for Telegram to retry
             logger.warning("telegram: unparsable update %s", payload.get("update_id"))
+            return Accepted.INVALID
+        message = update.effective_message
+        if message is not None and len(message.text or message.caption or "") > MAX_TEXT:
+            logger.info("telegram: update %s longer than Telegram allows, ignored", update.update_id)
             return Accepted.INVALID
         if not await self.store.claim_update(update.update_id):
             logger.info("telegram: update %s already processed, ignored", update.update_id)

@@ -2,12 +2,16 @@
 
 * **Conversation id** (Rasa's sender id): ``<channel>:<id within the channel>``, so two
   channels never share a conversation and the output side can tell which channel owns one
-  (a status push or an agent reply goes back to the conversation's own channel).
+  (a status push or an agent reply goes back to the conversation's own channel). The rules
+  live in :mod:`gopay_support.core.conversation` (the console and the Rasa client use them
+  too); this module re-exports them for channels.
 * **Metadata**: ``language`` is the client's language hint (web widget UI language,
   Telegram ``language_code``, mail ``Content-Language``); it counts only until the user has
   written something with a language signal (:func:`gopay_support.core.language.of_conversation`).
-  ``channel`` repeats the channel's name; anything channel-specific goes under a key named
-  after the channel (``{"telegram": {"update_id": ...}}``). Clients never set other keys.
+  ``channel`` repeats the channel's name; ``client`` is a keyed digest of the client's network
+  address (never the address), set by channels that have one, so actions can count tries per
+  address; anything channel-specific goes under a key named after the channel
+  (``{"telegram": {"update_id": ...}}``). Clients never set any of these keys.
 """
 
 from __future__ import annotations
@@ -15,30 +19,23 @@ from __future__ import annotations
 from typing import Any
 
 from gopay_support.core import language
+from gopay_support.core.conversation import channel_of, conversation_id, local_id
+
+__all__ = [
+    "CHANNEL",
+    "CLIENT",
+    "LANGUAGE",
+    "channel_of",
+    "conversation_id",
+    "local_id",
+    "metadata",
+    "with_client",
+]
 
 #: Metadata keys every channel may set.
 LANGUAGE = "language"
 CHANNEL = "channel"
-_SEPARATOR = ":"
-
-
-def conversation_id(channel: str, local_id: str | int) -> str:
-    """The Rasa sender id of ``local_id`` (a chat id, a session, a mailbox thread) on ``channel``."""
-    return f"{channel}{_SEPARATOR}{local_id}"
-
-
-def channel_of(sender_id: str) -> str | None:
-    """The channel a conversation id belongs to, or ``None`` for ids of no channel."""
-    channel, separator, rest = sender_id.partition(_SEPARATOR)
-    return channel if separator and channel and rest else None
-
-
-def local_id(channel: str, sender_id: str) -> str:
-    """Inverse of :func:`conversation_id`; raises ``ValueError`` for other channels' ids."""
-    prefix = f"{channel}{_SEPARATOR}"
-    if not sender_id.startswith(prefix) or len(sender_id) == len(prefix):
-        raise ValueError(f"not a {channel} conversation id")
-    return sender_id[len(prefix) :]
+CLIENT = "client"
 
 
 def metadata(channel: str, language_hint: str | None = None, **specific: Any) -> dict[str, Any]:
@@ -50,3 +47,8 @@ def metadata(channel: str, language_hint: str | None = None, **specific: Any) ->
     if specific:
         data[channel] = specific
     return data
+
+
+def with_client(data: dict[str, Any], client: str | None) -> dict[str, Any]:
+    """``data`` plus the keyed digest of the client's network address (``client``)."""
+    return {**data, CLIENT: client} if client else data

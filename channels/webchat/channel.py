@@ -1,17 +1,20 @@
 """The web chat input channel: Rasa's socket.io channel with server-side limits.
 
 Rasa's :class:`~rasa.core.channels.socketio.SocketIOInput` speaks the protocol; this thin
-subclass adds what a public web page needs: an origin allow-list, a length limit and a
-per-session rate limit answered with a notice instead of reaching the bot, de-duplication
-of resent messages by their client id, conversations bound to a site's user by JWT, and
-the widget's static files. It also awaits ``enter_room``, which python-socketio 5.x made
-a coroutine; Rasa 3.6 calls it without ``await``, so with ``session_persistence`` the
+subclass adds what a public web page needs: an origin allow-list (the configured public
+origins, never the ``Host`` header), a length limit and rate limits per conversation, per
+connection and per client address answered with a notice instead of reaching the bot,
+de-duplication of resent messages by their client id, conversation ids that are keyed
+digests of the browser's session secret (``webchat:<digest>``, identity.py) or of a site's
+user bound by JWT, and the widget's static files. It also awaits ``enter_room``, which
+python-socketio 5.x made a coroutine; Rasa 3.6 calls it without ``await``, so with ``session_persistence`` the
 bot's answers (sent to the session's room) would never arrive.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -31,6 +34,8 @@ from channels.webchat.origins import OriginPolicy
 from channels.webchat.output import WebChatOutput
 from channels.webchat.queue import QueueDesk
 from channels.webchat.settings import WebChatSettings
+from gopay_support.core import bounds, clientaddr
+from gopay_support.core.conversation import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,8 @@ SETTINGS_EVENT = "webchat_settings"
 #: The customer's side of the agent queue (``channels/webchat/queue.py``), both with ack.
 STATUS_EVENT = "handoff_status"
 LEAVE_EVENT = "handoff_leave"
+#: Largest socket.io packet read from a client.
+MAX_PACKET_BYTES = 64 * 1024
 
 
 class WebChatInput(SocketIOInput):
@@ -68,13 +75,18 @@ class WebChatInput(SocketIOInput):
         self.desk = desk
         self.limits = webchat or WebChatSettings.from_env()
         self.gate = MessageGate.from_settings(self.limits)
-        self.origins = OriginPolicy(self.limits.allowed_origins)
+        self.origins = OriginPolicy(self.limits.allowed_origins, self.limits.public_origins)
+        self.trusted = clientaddr.networks(self.limits.trusted_proxies)
+        self.identity_key = self.limits.identity_key or secrets.token_hex(32)
 
     def url_prefix(self) -> str:
         return "/webchat"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
+        # A chat message is at most a few KB; the engine.io default would read 1 MB packets.
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=self.origins, max_http_buffer_size=MAX_PACKET_BYTES
+        )
         self.sio = sio  # get_output_channel() needs it for messages pushed from outside
         blueprint = SocketBlueprint(sio, self.socketio_path, "webchat", __name__)
         static.add_routes(blueprint, self.origins)
@@ -90,51 +102,85 @@ class WebChatInput(SocketIOInput):
         return blueprint
 
     async def on_connect(self, sid: str, environ: dict, auth: dict | None = None) -> None:
-        """Without a JWT key anyone may connect; with one, only holders of a valid token."""
-        if not self.jwt_key:
-            return
-        token = auth.get("token") if isinstance(auth, dict) else None
-        claims = decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
-        user_id = identity.user_id_from_claims(claims)
-        if user_id is None:
-            raise sio_exceptions.ConnectionRefusedError("unauthorized")
-        await self._sio.save_session(sid, {"user_id": user_id}, namespace=self.namespace)
+        """Without a JWT key anyone may connect; with one, only holders of a valid token.
 
-    async def on_session_request(self, sid: str, data: Any) -> None:
-        """Join the socket to its conversation's room and confirm the conversation id."""
+        The client's address (the socket's peer, or the forwarded one from a trusted proxy)
+        is kept in the session for the per-address limits; new connections count against it.
+        """
+        address = self._address(environ)
+        if not self.gate.admit_connection(address):
+            raise sio_exceptions.ConnectionRefusedError("rate_limited")
+        session: dict[str, Any] = {"address": address}
+        if self.jwt_key:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            try:
+                claims = (
+                    decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
+                    if isinstance(token, str) and len(token) <= 4096
+                    else None
+                )
+            except Exception:  # noqa: BLE001 - any undecodable token is simply not a login
+                claims = None
+            user_id = identity.user_id_from_claims(claims)
+            if user_id is None:
+                raise sio_exceptions.ConnectionRefusedError("unauthorized")
+            session["user_id"] = user_id
+        await self._sio.save_session(sid, session, namespace=self.namespace)
+
+    def _address(self, environ: dict) -> str:
+        request = environ.get("sanic.request")
+        peer = getattr(request, "ip", None) if request is not None else None
+        forwarded = request.headers.get("x-forwarded-for") if request is not None else None
+        return clientaddr.client_address(peer, forwarded, self.trusted)
+
+    async def on_session_request(self, sid: str, data: Any = None, *_extra: Any) -> None:
+        """Join the socket to its conversation's room and confirm the session secret.
+
+        The browser keeps the confirmed secret and presents it again after a reload; the
+        conversation id is a digest of it and never leaves the server.
+        """
         sio, namespace = self._sio, self.namespace
         session = await sio.get_session(sid, namespace=namespace)
         requested = data.get("session_id") if isinstance(data, dict) else None
         if session.get("user_id"):
-            conversation = identity.conversation_for_user(session["user_id"])
-        elif self.session_persistence:
-            conversation = identity.accept_session_id(requested)
+            secret = ""
+            conversation = identity.conversation_for_user(self.identity_key, session["user_id"])
         else:
-            conversation = sid
+            secret = identity.accept_session_id(requested if self.session_persistence else None)
+            conversation = identity.conversation_for_session(self.identity_key, secret)
         previous = session.get("conversation")
         if previous and previous != conversation:
             await sio.leave_room(sid, previous, namespace=namespace)
         await sio.enter_room(sid, conversation, namespace=namespace)
         await sio.save_session(sid, {**session, "conversation": conversation}, namespace=namespace)
-        await sio.emit("session_confirm", conversation, room=sid, namespace=namespace)
+        await sio.emit("session_confirm", secret or "user", room=sid, namespace=namespace)
         limits = {"max_message_chars": self.gate.max_chars}
         await sio.emit(SETTINGS_EVENT, limits, room=sid, namespace=namespace)
 
-    async def on_user_message(self, on_new_message: OnNewMessage, sid: str, data: Any) -> dict[str, Any]:
+    async def on_user_message(
+        self, on_new_message: OnNewMessage, sid: str, data: Any = None, *_extra: Any
+    ) -> dict[str, Any]:
         """Pass an admitted message to the bot; the return value is the socket.io ack.
 
         The ack is sent after the bot has answered, so the widget knows when to stop its
         typing indicator and may drop the message from its outbox.
         """
         sio, namespace = self._sio, self.namespace
-        conversation = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+        session = await sio.get_session(sid, namespace=namespace)
+        conversation = session.get("conversation")
         text = data.get("message") if isinstance(data, dict) else None
         if conversation is None or not isinstance(text, str):
-            logger.warning("Web chat message without a session or text was ignored.")
+            logger.info("Web chat message without a session or text was ignored.")
             return {"status": "invalid"}
+        try:
+            bounds.check_unicode(text)
+        except bounds.InputRejected:
+            return {"status": "invalid"}
+        text = text.replace("\x00", "")
         client_id = valid_client_id(data.get("client_message_id"))
-        metadata = self._metadata(data)
-        verdict = self.gate.admit(conversation, text, client_id)
+        address = session.get("address") or clientaddr.UNKNOWN
+        metadata = self._metadata(data, address)
+        verdict = self.gate.admit(conversation, text, client_id, connection=sid, address=address)
         if verdict is Verdict.ACCEPTED:
             output = WebChatOutput(sio, self.bot_message_evt)
             message = UserMessage(
@@ -181,11 +227,13 @@ class WebChatInput(SocketIOInput):
             return None
         return WebChatOutput(self.sio, self.bot_message_evt)
 
-    def _metadata(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _metadata(self, data: dict[str, Any], address: str) -> dict[str, Any]:
         """Only the widget's interface language passes; other client metadata is untrusted."""
         raw = data.get(self.metadata_key)
         hint = raw.get(conventions.LANGUAGE) if isinstance(raw, dict) else None
-        return conventions.metadata(self.name(), hint if isinstance(hint, str) else None)
+        client = pseudonym(self.identity_key, "address", address, 16)
+        data = conventions.metadata(self.name(), hint if isinstance(hint, str) else None)
+        return conventions.with_client(data, client)
 
     @property
     def _sio(self) -> AsyncServer:

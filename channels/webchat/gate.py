@@ -2,7 +2,9 @@
 
 Checks run cheapest-first and in an order that keeps the outcome fair: a refused message
 is not remembered as seen (the customer may shorten and resend it), and a resent
-duplicate does not use up the session's rate limit.
+duplicate does not use up any rate limit. Messages are counted per conversation, per socket
+connection and per client address, all of which must have room: a new session before every
+message does not reset the count, and neither does a new connection.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from enum import Enum
 
 from channels.webchat.dedup import RecentIds
 from channels.webchat.settings import WebChatSettings
-from gopay_support.core.ratelimit import SlidingWindowLimiter
+from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
 
 
 class Verdict(str, Enum):
@@ -25,26 +27,48 @@ class Verdict(str, Enum):
 
 
 class MessageGate:
-    def __init__(self, max_chars: int, limiter: SlidingWindowLimiter, recent: RecentIds) -> None:
+    def __init__(
+        self,
+        max_chars: int,
+        limiter: SlidingWindowLimiter,
+        recent: RecentIds,
+        per_address: SlidingWindowLimiter | None = None,
+    ) -> None:
         self.max_chars = max_chars
+        #: Counts per conversation and per connection (keys ``c:`` and ``s:``).
         self._limiter = limiter
+        if per_address is None:
+            per_address = SlidingWindowLimiter(limiter.limit * 3, limiter.window)
+        self._per_address = per_address
         self._recent = recent
 
     @classmethod
     def from_settings(cls, webchat: WebChatSettings) -> MessageGate:
         limiter = SlidingWindowLimiter(webchat.rate_limit_messages, webchat.rate_limit_window)
-        return cls(webchat.max_message_chars, limiter, RecentIds())
+        per_address = SlidingWindowLimiter(webchat.address_rate_limit, webchat.rate_limit_window)
+        return cls(webchat.max_message_chars, limiter, RecentIds(), per_address)
 
-    def admit(self, session: str, text: str, client_id: str | None) -> Verdict:
-        """Decide about ``text`` from ``session``; an accepted id is remembered as seen."""
+    def admit(
+        self, session: str, text: str, client_id: str | None, *, connection: str = "", address: str = ""
+    ) -> Verdict:
+        """Decide about ``text`` in conversation ``session``; an accepted id is remembered."""
         if not text.strip():
             return Verdict.EMPTY
         if len(text) > self.max_chars:
             return Verdict.TOO_LONG
         if client_id and self._recent.seen(session, client_id):
             return Verdict.DUPLICATE
-        if not self._limiter.allow(session):
+        checks = [(self._limiter, f"c:{session}")]
+        if connection:
+            checks.append((self._limiter, f"s:{connection}"))
+        if address:
+            checks.append((self._per_address, address))
+        if allow_all(checks) is not None:
             return Verdict.RATE_LIMITED
         if client_id:
             self._recent.remember(session, client_id)
         return Verdict.ACCEPTED
+
+    def admit_connection(self, address: str) -> bool:
+        """A new socket from ``address``: counted against the same per-address budget."""
+        return allow_all([(self._per_address, f"connect:{address}")]) is None

@@ -1,10 +1,15 @@
 """Who a chat socket talks as: an anonymous browser session or a site's logged-in user.
 
-Anonymous widgets name their conversation with a 128-bit random id kept in the browser;
-knowing the id is what grants access to the conversation, so only ids of that shape are
-accepted and anything else gets a fresh one. A site that signs its users in passes a JWT
-instead, and the conversation is then bound to the token's subject, whatever session id
-the browser claims.
+Anonymous widgets hold a 128-bit random session secret kept in the browser; knowing it is
+what grants access to the conversation, so only secrets of that shape are accepted and
+anything else gets a fresh one. The secret is never the conversation id: the conversation is
+``webchat:`` + a keyed digest of the secret (:func:`gopay_support.core.conversation.pseudonym`
+with the server's ``GOPAY_IDENTITY_KEY``), so neither the tracker store, the logs, the
+tickets nor the agent console ever hold what would let someone take the conversation over.
+
+A site that signs its users in passes a JWT instead; the conversation is then bound to a
+digest of the token's subject, whatever session the browser claims, and no other channel can
+name it (their ids carry their own prefix).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from gopay_support.core.conversation import conversation_id, pseudonym
+
+CHANNEL = "webchat"
 _SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
-#: Prefix of conversations bound to a site's user, so they never collide with random ids.
+#: Prefix of the local id of conversations bound to a site's user.
 USER_PREFIX = "user-"
 #: The JWT claim naming the site's user (the registered ``sub`` claim of RFC 7519).
 USER_CLAIM = "sub"
@@ -27,10 +35,18 @@ def new_session_id() -> str:
 
 
 def accept_session_id(candidate: object) -> str:
-    """``candidate`` when it is a well-formed random session id, otherwise a new one."""
+    """``candidate`` when it is a well-formed random session secret, otherwise a new one."""
     if isinstance(candidate, str) and _SESSION_ID_RE.fullmatch(candidate.lower()):
         return candidate.lower()
     return new_session_id()
+
+
+def conversation_for_session(key: str, session_secret: str) -> str:
+    return conversation_id(CHANNEL, pseudonym(key, "webchat-session", session_secret))
+
+
+def conversation_for_user(key: str, user_id: str) -> str:
+    return conversation_id(CHANNEL, USER_PREFIX + pseudonym(key, "webchat-user", user_id))
 
 
 def user_id_from_claims(claims: Mapping[str, Any] | None) -> str | None:
@@ -43,7 +59,3 @@ def user_id_from_claims(claims: Mapping[str, Any] | None) -> str | None:
     if not isinstance(user, str) or not user.strip() or len(user) > _MAX_USER_ID_CHARS:
         return None
     return user.strip()
-
-
-def conversation_for_user(user_id: str) -> str:
-    return USER_PREFIX + user_id

@@ -64,7 +64,7 @@ def add_routes(blueprint: Blueprint, origins: OriginPolicy | None = None) -> Non
         (it tells nothing secret), so a widget embedded on a site that is not allowed can show
         a setup error instead of reconnecting forever."""
         origin = request.headers.get("origin")
-        allowed = policy.allows(origin, request.headers.get("host"))
+        allowed = policy.allows(origin)
         headers = {**_COMMON_HEADERS, "Access-Control-Allow-Origin": "*"}
         return response.json({"allowed": allowed, "setting": "GOPAY_WEBCHAT_ORIGINS"}, headers=headers)
 

@@ -398,7 +398,7 @@
   function renderDetail(d) {
     state.detail = d;
     $("conversation").hidden = false;
-    $("conv-title").textContent = "#" + d.id;
+    $("conv-title").textContent = "#" + d.id + (d.conversation ? " · " + d.conversation : "");
     $("conv-channel").textContent = label("channel", d.channel);
     $("conv-language").textContent = label("lang", d.language);
     $("conv-priority").textContent = label("priority", d.priority);

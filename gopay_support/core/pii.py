@@ -1,9 +1,14 @@
-"""Masking of personal data: phone numbers, e-mail addresses, card and ID numbers.
+"""Masking of personal data: phone numbers, e-mail addresses, card and ID numbers, and
+passwords, PINs and one-time codes.
 
 Used wherever user text leaves the conversation: logs, the agent console transcript and
-messages that show a contact back to its owner. Detection runs on the shared spaCy
-segmentation, so digits glued to Chinese text ("手机13812345678") and numbers written in
-groups ("6222 0212 3456 7890", "138-1234-5678") are found alike.
+messages that show a contact back to its owner; :func:`mask_secrets` for texts that are
+kept (ticket descriptions), where the contact stays but cards, IDs and passwords go.
+Detection runs on the shared spaCy segmentation, so digits glued to Chinese text
+("手机13812345678") and numbers written in groups ("6222 0212 3456 7890", "138-1234-5678")
+are found alike. Text that reaches a log escaped (``"\\u662f13812345678"`` in a JSON dump
+or a repr) is unescaped first, and a last pass hides any long digit run the segmentation
+left glued to letters.
 """
 
 from __future__ import annotations
@@ -17,12 +22,93 @@ from gopay_support.core.text import pipeline
 
 _GROUP_JOINERS = {"-", " "}
 _ID_RE = re.compile(r"\d{17}[\dXx]|\d{15}")
+SECRET_MASK = "******"
+#: "password is X", "PIN: X", "验证码是X", "密码 X"...: the word, a joiner, then the secret.
+_SECRET_WORDS = (
+    r"(?<![A-Za-z])(?:pass(?:word|code|phrase)?|pwd|pin(?:\s*code)?|otp|one[- ]time\s+(?:code|password)"
+    r"|verification\s+code|security\s+code|sms\s+code|cvv|cvc)(?![A-Za-z])"
+    r"|密码|口令|验证码|校验码|动态码|安全码"
+)
+#: Words that follow "password is" without being a password.
+_NOT_SECRETS = (
+    r"(?:wrong|incorrect|correct|right|not|invalid|expired|locked|blocked|forgotten|lost|reset|changed"
+    r"|too|the|my|a|an|same|different|weak|strong|required|needed|missing|empty"
+    r"|错误|不对|错了|忘了|忘记|不正确|过期|失效|被锁|锁定|多少|什么)(?![\w])"
+)
+_SECRET_RE = re.compile(
+    rf"(?P<word>(?:{_SECRET_WORDS}))"
+    rf"(?:(?P<join>\s*(?:\bis\b|\bwas\b|=|:|：|是|为)\s*)(?!{_NOT_SECRETS})"
+    r"(?P<secret>[^\s,，。；;、!！?？\"'“”]{2,64})"
+    r"|(?P<space>\s*)(?P<code>(?=[^\s,，。；;、!！?？]*\d)[^\s,，。；;、!！?？\"'“”]{3,64}))",
+    re.IGNORECASE,
+)
+_ESCAPE_RE = re.compile(r"\\{1,2}u([0-9a-fA-F]{4})")
+#: Any digit run long enough to be a phone, card or ID number, even glued to letters or to
+#: another number.
+_LONG_DIGITS_RE = re.compile(r"(?<!\d)(\d{20,}|\d{11,19}|\d{17}[Xx])(?![\dXx])")
+
+
+def unescape(text: str) -> str:
+    """``\\uXXXX`` escapes (JSON, reprs) turned back into the characters they stand for."""
+    if "\\u" not in text:
+        return text
+    return _ESCAPE_RE.sub(lambda m: _char(int(m.group(1), 16)), text)
+
+
+def _char(code: int) -> str:
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def mask_passwords(text: str) -> str:
+    """Hide what follows "password is", "PIN", "验证码是" and the like."""
+
+    def hide(match: re.Match[str]) -> str:
+        joiner = match.group("join") if match.group("join") is not None else match.group("space")
+        return f"{match.group('word')}{joiner}{SECRET_MASK}"
+
+    return _SECRET_RE.sub(hide, text)
+
+
+def mask_secrets(text: str) -> str:
+    """For texts that are kept: card and ID numbers and passwords hidden, contacts kept."""
+    if not text:
+        return text
+    text = mask_passwords(text)
+    doc = pipeline()(text)
+    replacements: list[tuple[int, int, str]] = []
+    for start, end in _digit_runs(doc):
+        raw = text[start:end]
+        digits = re.sub(r"\D", "", raw)
+        if _ID_RE.fullmatch(raw.strip()) or (12 <= len(digits) <= 19 and not _is_phone(raw)):
+            replacements.append((start, end, _mask_number(raw)))
+    for start, end, masked in sorted(replacements, reverse=True):
+        text = text[:start] + masked + text[end:]
+    return text
+
+
+def _is_phone(raw: str) -> bool:
+    digits = re.sub(r"\D", "", raw)
+    plus = raw.lstrip().startswith("+")
+    return bool(CN_MOBILE_RE.fullmatch(("+" if plus else "") + digits)) or (plus and 8 <= len(digits) <= 15)
 
 
 def mask(text: str) -> str:
-    """``text`` with every phone, e-mail, card-like and ID number masked."""
+    """``text`` with every phone, e-mail, card-like and ID number and every password masked."""
     if not text:
         return text
+    text = mask_passwords(unescape(text))
+    return _LONG_DIGITS_RE.sub(lambda m: _mask_long(m.group(1)), _mask_tokens(text))
+
+
+def _mask_long(raw: str) -> str:
+    """A digit run found by the last pass: as a number, or all but 4 digits hidden when
+    it is longer than any single number (several glued together)."""
+    if len(raw) > 19:
+        return "*" * (len(raw) - 4) + raw[-4:]
+    return _mask_number(raw)
+
+
+def _mask_tokens(text: str) -> str:
     doc = pipeline()(text)
     replacements: list[tuple[int, int, str]] = []
     for start, end in _digit_runs(doc):

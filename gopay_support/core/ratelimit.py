@@ -15,7 +15,8 @@ from collections.abc import Callable
 class SlidingWindowLimiter:
     """Allows at most ``limit`` events per key within any ``window`` seconds.
 
-    Memory stays bounded: only the ``max_keys`` most recently active keys are tracked.
+    Memory stays bounded: only the ``max_keys`` most recently active keys are tracked, and
+    for each only its latest ``limit`` events (all that a sliding window needs).
     """
 
     def __init__(
@@ -43,7 +44,7 @@ class SlidingWindowLimiter:
     def record(self, key: str) -> None:
         """Record an event for ``key`` whether or not it is within the limit."""
         now = self._clock()
-        events = self._events.pop(key, None) or deque()
+        events = self._events.pop(key, None) or deque(maxlen=max(self.limit, 1))
         while events and now - events[0] >= self.window:
             events.popleft()
         events.append(now)
@@ -60,7 +61,7 @@ class SlidingWindowLimiter:
     def allow(self, key: str) -> bool:
         """Record an event for ``key`` and say whether it is within the limit."""
         now = self._clock()
-        events = self._events.pop(key, None) or deque()
+        events = self._events.pop(key, None) or deque(maxlen=max(self.limit, 1))
         while events and now - events[0] >= self.window:
             events.popleft()
         allowed = len(events) < self.limit
@@ -69,3 +70,25 @@ class SlidingWindowLimiter:
         self._events[key] = events
         self._trim()
         return allowed
+
+    def recent(self, key: str) -> int:
+        """How many events of ``key`` are within the window now."""
+        now = self._clock()
+        return sum(1 for at in self._events.get(key, ()) if now - at < self.window)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+def allow_all(checks: list[tuple[SlidingWindowLimiter, str]]) -> int | None:
+    """Admit one event only if every ``(limiter, key)`` has room; then record it in each.
+
+    Returns ``None`` when admitted, else the index of the first exhausted check. A refused
+    event uses up no budget, so a client over one limit cannot exhaust another key's.
+    """
+    for index, (limiter, key) in enumerate(checks):
+        if limiter.blocked(key):
+            return index
+    for limiter, key in checks:
+        limiter.record(key)
+    return None

@@ -50,8 +50,10 @@ class TicketSettings:
 
     #: Longest accepted problem description, in characters.
     description_max_chars: int = 1000
-    #: Wrong contact confirmations allowed per ticket within ``verify_window_minutes``.
+    #: Wrong contact confirmations allowed per ticket and asking conversation, and per client
+    #: address (any tickets), within ``verify_window_minutes``.
     verify_max_attempts: int = 3
+    verify_max_per_address: int = 10
     verify_window_minutes: int = 60
     #: Invalid contacts accepted in the ticket form before it stops and points to other channels.
     contact_max_attempts: int = 3
@@ -83,8 +85,14 @@ class Settings:
     #: Where the database of tickets, handoffs and channel records lives (SQLAlchemy URL).
     database_url: str
     rasa_url: str = "http://127.0.0.1:5005"
-    #: Token for Rasa's HTTP API (``rasa run --auth-token``).
+    #: Token for Rasa's HTTP API (required by the edge guard, channels/edge); never empty in a
+    #: running installation: ``RASA_TOKEN`` or the generated ``var/secrets/rasa_token``.
     rasa_token: str = ""
+    #: Addresses of reverse proxies whose ``X-Forwarded-For`` is believed (IPs or networks).
+    trusted_proxies: tuple[str, ...] = ()
+    #: Conversations untouched for longer than this many days are removed by
+    #: ``python -m gopay_support privacy purge`` (docs/privacy.md).
+    retention_days: int = 180
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
     hours: ServiceHours = field(default_factory=ServiceHours)

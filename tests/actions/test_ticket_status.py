@@ -84,7 +84,7 @@ def test_a_question_during_the_confirmation_is_not_counted_as_a_try() -> None:
         slots, messages, _ = status_turn("ticket_verification", text, "mallory", number)
         assert slots["ticket_verification"] is None and "ticket_lookup" not in slots
         assert messages == []
-    assert not services().tickets.is_locked(number)
+    assert not services().tickets.is_locked(number, "mallory")
     slots, _, _ = status_turn("ticket_verification", "5678", "mallory", number)
     assert slots["ticket_lookup"] == SHOW
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gopay_support.core.ratelimit import SlidingWindowLimiter
+from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
 
 
 class FakeClock:
@@ -45,3 +45,24 @@ def test_blocked_and_record_count_failures_without_consuming_a_slot() -> None:
     limiter.record("alice")
     limiter.forget("alice")
     assert not limiter.blocked("alice")
+
+
+def test_allow_all_records_only_when_every_key_has_room() -> None:
+    clock = FakeClock()
+    small = SlidingWindowLimiter(limit=1, window=60.0, clock=clock)
+    large = SlidingWindowLimiter(limit=5, window=60.0, clock=clock)
+    assert allow_all([(small, "a"), (large, "ip")]) is None
+    assert allow_all([(small, "a"), (large, "ip")]) == 0
+    assert large.recent("ip") == 1, "a refused event used up nothing"
+    assert allow_all([(small, "b"), (large, "ip")]) is None
+
+
+def test_memory_per_key_stays_at_the_limit_however_many_events() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(limit=3, window=60.0, clock=clock, max_keys=100)
+    for _ in range(10_000):
+        limiter.record("attacker")
+    assert limiter.recent("attacker") == 3 and limiter.blocked("attacker")
+    for index in range(1_000):
+        limiter.record(f"k{index}")
+    assert len(limiter) == 100

@@ -109,9 +109,8 @@ def write(mail_server: MailServer, sender: str, subject: str, text: str, **kwarg
 
 
 def user_texts(stack: Stack, conversation_id: str) -> list[str]:
-    reply = requests.get(f"{stack.config.rasa_url}/conversations/{conversation_id}/tracker", timeout=10)
-    reply.raise_for_status()
-    return [e.get("text") for e in reply.json().get("events", []) if e.get("event") == "user"]
+    events = stack.tracker(conversation_id).get("events", [])  # Rasa's API needs its token
+    return [e.get("text") for e in events if e.get("event") == "user"]
 
 
 def tickets_of(app_db: Database, address: str) -> list[Any]:

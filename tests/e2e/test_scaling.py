@@ -13,7 +13,6 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
-import requests
 from support.replies import texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -61,7 +60,7 @@ def two_servers(start_stack, scale_database):
 
 
 def tracker(stack, sender: str) -> dict:
-    reply = requests.get(f"{stack.config.rasa_url}/conversations/{sender}/tracker", timeout=10)
+    reply = stack.api("GET", f"/conversations/{stack.conversation(sender)}/tracker", timeout=10)
     reply.raise_for_status()
     return reply.json()
 
@@ -119,4 +118,4 @@ def test_redis_lock_store_holds_the_conversation_lock(two_servers, sender):
     finally:
         done.set()
         watcher.join()
-    assert f"{prefix}:lock:{sender}".encode() in seen
+    assert f"{prefix}:lock:rest:{sender}".encode() in seen

@@ -59,9 +59,8 @@ def post(stack: Stack, update: dict[str, Any], secret: str | None = SECRET) -> r
 
 
 def user_turns(stack: Stack, chat: int) -> list[str]:
-    reply = requests.get(f"{stack.config.rasa_url}/conversations/telegram:{chat}/tracker", timeout=10)
-    reply.raise_for_status()
-    return [e.get("text") for e in reply.json().get("events", []) if e.get("event") == "user"]
+    events = stack.tracker(f"telegram:{chat}").get("events", [])
+    return [e.get("text") for e in events if e.get("event") == "user"]
 
 
 def settle(fake: FakeTelegram, chat: int, seconds: float = 3.0) -> list[dict[str, Any]]:

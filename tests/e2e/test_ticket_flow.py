@@ -25,6 +25,7 @@ from gopay_support.adapters.db import Database, TicketStore
 from gopay_support.core import tracking
 from gopay_support.core.contact import ContactKind
 from gopay_support.core.tickets.model import Ticket, TicketStatus
+from gopay_support.wiring import ACTION_TOKEN, ACTION_TOKEN_HEADER
 
 pytestmark = pytest.mark.e2e
 
@@ -66,9 +67,10 @@ def store_of(stack: Stack) -> TicketStore:
 
 
 def tickets_of(stack: Stack, sender: str) -> list[Ticket]:
+    """The tickets REST sender ``sender`` filed (its conversation is ``rest:<sender>``)."""
     store = store_of(stack)
     try:
-        return store.list(sender_id=sender)
+        return store.list(sender_id=Stack.conversation(sender))
     finally:
         store.dispose()
 
@@ -82,9 +84,7 @@ def ticket(stack: Stack, number: str) -> Ticket:
 
 
 def tracker_of(stack: Stack, sender: str) -> dict:
-    reply = requests.get(f"{stack.config.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    reply.raise_for_status()
-    return reply.json()
+    return stack.tracker(Stack.conversation(sender))
 
 
 #: One conversation per language: what the user types at each step.
@@ -195,7 +195,7 @@ def test_file_a_ticket_start_to_finish(bot: Stack, sender: str, lang: str) -> No
     assert stored.contact_kind is (ContactKind.PHONE if lang == "zh" else ContactKind.EMAIL)
     assert stored.transaction_id == "TX20261124001"
     assert stored.problem_time == s["time"]
-    assert (stored.language, stored.channel, stored.sender_id) == (lang, "rest", sender)
+    assert (stored.language, stored.channel, stored.sender_id) == (lang, "rest", f"rest:{sender}")
     assert stored.status is TicketStatus.OPEN
     assert [h.to_status for h in stored.history] == [TicketStatus.OPEN]
 
@@ -513,19 +513,22 @@ def test_the_same_submit_delivered_twice_creates_one_ticket(bot: Stack, sender: 
     fill_to_confirmation(bot, sender, "zh")
     state = tracker_of(bot, sender)
     state["slots"]["ticket_confirmed"] = "yes"  # what the form's last step sets
-    domain = requests.get(
-        f"{bot.config.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30
-    ).json()
+    domain = bot.api("GET", "/domain", headers={"Accept": "application/json"}).json()
     call = {
         "next_action": "action_submit_ticket",
-        "sender_id": sender,
+        "sender_id": Stack.conversation(sender),
         "tracker": state,
         "domain": domain,
         "version": "3.6.21",
     }
     numbers = []
     for _ in range(2):  # Rasa retrying after a timeout sends exactly the same call
-        reply = requests.post(f"{bot.config.action_url}/webhook", json=call, timeout=30)
+        reply = requests.post(
+            f"{bot.config.action_url}/webhook",
+            json=call,
+            headers={ACTION_TOKEN_HEADER: bot.secret(ACTION_TOKEN)},  # as Rasa sends it
+            timeout=30,
+        )
         assert reply.status_code == 200
         created = [r for r in reply.json()["responses"] if r["response"] == "utter_ticket_created"]
         numbers.append(created[0]["ticket_id"])
@@ -565,10 +568,10 @@ def test_action_server_error_body_leaks_no_tracker_or_user_text(bot: Stack, body
     reply = requests.post(
         f"{bot.config.action_url}/webhook",
         data=body.encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", ACTION_TOKEN_HEADER: bot.secret(ACTION_TOKEN)},
         timeout=30,
     )
-    assert reply.status_code >= 400
+    assert 400 <= reply.status_code < 500
     assert set(reply.json()) <= {"error", "error_id", "action_name"}
     for fragment in ("13900001111", "secret.user", "我的手机号", "tracker", "events"):
         assert fragment not in reply.text

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from support.browser import ARGS, executable
 
+from channels.webchat import identity
 from devtools.stack import Stack, free_port
-from gopay_support.wiring import PROJECT_ROOT
+from gopay_support.wiring import IDENTITY_KEY, PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -163,8 +163,9 @@ class Chat:
 
     def user_events(self) -> list[dict[str, Any]]:
         """The user messages Rasa stored for this conversation."""
-        url = f"{self.stack.config.rasa_url}/conversations/{self.session_id()}/tracker"
-        events = requests.get(url, timeout=10).json()["events"]
+        # The conversation is a keyed digest of the browser's session secret (identity.py).
+        conversation = identity.conversation_for_session(self.stack.secret(IDENTITY_KEY), self.session_id())
+        events = self.stack.tracker(conversation)["events"]
         return [event for event in events if event["event"] == "user"]
 
     def screenshot(self, name: str) -> Path:

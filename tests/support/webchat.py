@@ -14,7 +14,8 @@ import socketio
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from channels.webchat import WebChatInput
+from channels.webchat import WebChatInput, identity
+from channels.webchat.origins import OriginPolicy
 from channels.webchat.settings import WebChatSettings
 from devtools.stack import free_port
 
@@ -24,6 +25,12 @@ Sanic.test_mode = True
 
 SESSION = "0123456789abcdef0123456789abcdef"
 JWT_KEY = "test-only-secret-key-of-32-bytes-or-more"
+IDENTITY_KEY = "test-identity-key"
+
+
+def conversation_of(session: str = SESSION) -> str:
+    """The conversation id the test channels give the browser session ``session``."""
+    return identity.conversation_for_session(IDENTITY_KEY, session)
 
 
 @dataclass
@@ -50,8 +57,11 @@ class Live:
 async def running(channel: WebChatInput) -> AsyncIterator[Live]:
     bot = RecordingBot()
     app = Sanic(f"webchat_test_{uuid.uuid4().hex[:12]}")
-    app.blueprint(channel.blueprint(bot), url_prefix=channel.url_prefix())
     port = free_port()
+    # The test server's own address is its public origin, as GOPAY_PUBLIC_ORIGINS makes it
+    # for a stack (the demo page's origin).
+    channel.origins = OriginPolicy(channel.limits.allowed_origins, (f"http://127.0.0.1:{port}",))
+    app.blueprint(channel.blueprint(bot), url_prefix=channel.url_prefix())
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )
@@ -119,6 +129,7 @@ class ChatClient:
 
 def channel(jwt_key: str | None = None, **limits: Any) -> WebChatInput:
     """The real channel, as ``from_credentials`` builds it, with explicit limits."""
+    limits.setdefault("identity_key", IDENTITY_KEY)
     return WebChatInput(session_persistence=True, jwt_key=jwt_key, webchat=WebChatSettings(**limits))
 
 

@@ -347,6 +347,40 @@ class HandoffStore:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    # -- privacy (docs/privacy.md) ---------------------------------------------------------
+
+    def count_for(self, sender_id: str) -> int:
+        with self.db.session() as session:
+            return len(session.execute(select(HandoffRow.id).where(HandoffRow.sender_id == sender_id)).all())
+
+    def forget_transcripts(self, sender_id: str) -> int:
+        """Erase the stored transcripts of ``sender_id``'s handoffs (the queue history stays)."""
+        with self.db.session() as session:
+            rows = (
+                session.execute(select(HandoffRow).where(HandoffRow.sender_id == sender_id)).scalars().all()
+            )
+            for row in rows:
+                row.transcript = "[]"
+            return len(rows)
+
+    def forget_transcripts_before(self, cutoff: datetime) -> int:
+        """Erase the transcripts of handoffs resolved before ``cutoff`` (retention)."""
+        with self.db.session() as session:
+            rows = (
+                session.execute(
+                    select(HandoffRow).where(
+                        HandoffRow.resolved_at.is_not(None),
+                        HandoffRow.resolved_at < cutoff,
+                        HandoffRow.transcript != "[]",
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                row.transcript = "[]"
+            return len(rows)
+
     @staticmethod
     def _row(session: Session, handoff_id: int, for_update: bool = False) -> HandoffRow:
         query = select(HandoffRow).where(HandoffRow.id == handoff_id)

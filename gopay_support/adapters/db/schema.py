@@ -83,15 +83,21 @@ class VerificationAttemptRow(Base):
     """A contact confirmation for a ticket by someone other than its sender.
 
     Keyed by the tracking number as typed (not a foreign key), so attempts on numbers that
-    do not exist are limited exactly like attempts on real ones.
+    do not exist are limited exactly like attempts on real ones. Tries are counted per
+    (number, asking conversation) and per client address (``client_key``, a keyed digest
+    the channel computed; revision 0008_security).
     """
 
     __tablename__ = "ticket_verification_attempts"
-    __table_args__ = (Index("ix_ticket_verification_lookup", "tracking_number", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_ticket_verification_lookup", "tracking_number", "attempted_at"),
+        Index("ix_ticket_verification_client", "client_key", "attempted_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     tracking_number = Column(TRACKING_NUMBER, nullable=False)
     sender_id = Column(String(255), nullable=False)
+    client_key = Column(String(32))
     succeeded = Column(Boolean, nullable=False)
     attempted_at = Column(DateTime(timezone=True), nullable=False)
 

@@ -7,6 +7,7 @@ the store is used, so a fresh checkout, the action server and the CLI all just w
 
 from __future__ import annotations
 
+import builtins
 import logging
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -22,6 +23,7 @@ from gopay_support.core import tracking
 from gopay_support.core.clock import Clock, utcnow
 from gopay_support.core.contact import ContactKind, contact_matches
 from gopay_support.core.errors import TicketError, TicketNotFound
+from gopay_support.core.pii import mask_secrets
 from gopay_support.core.tickets.model import (
     CATEGORY_BY_KEY,
     NewTicket,
@@ -35,6 +37,8 @@ from gopay_support.core.tickets.model import (
 
 log = logging.getLogger(__name__)
 
+#: What an erased personal field reads afterwards.
+ERASED = "[erased at the customer's request]"
 #: Tracking-number collisions are astronomically rare (32^8); retry a few times anyway.
 _MAX_NUMBER_ATTEMPTS = 5
 
@@ -49,11 +53,14 @@ class TicketStore:
         clock: Clock = utcnow,
         verify_max_attempts: int = 3,
         verify_window: timedelta = timedelta(minutes=60),
+        verify_max_per_address: int = 10,
     ) -> None:
         self._db = db
         self._clock = clock
         self.verify_max_attempts = verify_max_attempts
         self.verify_window = verify_window
+        #: Wrong confirmations allowed from one client address (any tickets) per window.
+        self.verify_max_per_address = verify_max_per_address
 
     @property
     def url(self) -> str:
@@ -103,7 +110,8 @@ class TicketStore:
                 tracking_number=number,
                 idempotency_key=key,
                 category=new.category,
-                description=new.description,
+                # Stored for support staff: contacts stay, card and ID numbers and passwords go.
+                description=mask_secrets(new.description),
                 contact=new.contact,
                 contact_kind=new.contact_kind.value,
                 transaction_id=new.transaction_id,
@@ -201,6 +209,21 @@ class TicketStore:
             else:
                 change.notify_error = error[:255]
 
+    # -- privacy (docs/privacy.md) ---------------------------------------------------------
+
+    def forget_personal_data(self, sender_id: str) -> builtins.list[str]:
+        """Remove the personal fields of every ticket ``sender_id`` filed; their numbers,
+        categories and status history stay for support. Returns the tracking numbers."""
+        with self._session() as session:
+            rows = session.execute(select(TicketRow).where(TicketRow.sender_id == sender_id)).scalars().all()
+            for row in rows:
+                row.contact = ERASED
+                row.description = ERASED
+                row.transaction_id = None
+                row.problem_time = None
+                row.updated_at = self._clock()
+            return [row.tracking_number for row in rows]
+
     @staticmethod
     def _row(session: Session, canonical: str, for_update: bool = False) -> TicketRow | None:
         query = select(TicketRow).where(TicketRow.tracking_number == canonical)
@@ -233,45 +256,65 @@ class TicketStore:
             ).scalar_one()
         return verified > 0
 
-    def is_locked(self, number: str) -> bool:
-        """Too many wrong confirmations for this number within the window (any sender)."""
-        canonical = tracking.normalize(number or "") or (number or "")[: tracking.LENGTH]
-        with self._session() as session:
-            return self._failures(session, canonical) >= self.verify_max_attempts
+    def is_locked(self, number: str, sender_id: str, client: str | None = None) -> bool:
+        """Whether ``sender_id`` (from client address digest ``client``) may try no more.
 
-    def verify(self, number: str, sender_id: str, answer: str) -> VerifyOutcome:
-        """Check a contact confirmation for ``number`` from someone who did not file it.
-
-        Unknown numbers are answered and counted exactly like someone else's ticket, so the
-        outcome never reveals whether a tracking number exists.
+        Wrong confirmations count per (ticket, asking conversation) and per client address
+        (across tickets), never per ticket alone: a stranger's wrong tries lock out the
+        stranger, not the customer confirming from their own conversation and address.
         """
         canonical = tracking.normalize(number or "") or (number or "")[: tracking.LENGTH]
         with self._session() as session:
-            if self._failures(session, canonical) >= self.verify_max_attempts:
+            return self._locked(session, canonical, sender_id, client)
+
+    def verify(self, number: str, sender_id: str, answer: str, client: str | None = None) -> VerifyOutcome:
+        """Check a contact confirmation for ``number`` from someone who did not file it.
+
+        Unknown numbers are answered and counted exactly like someone else's ticket, so the
+        outcome never reveals whether a tracking number exists. ``client`` is the keyed
+        digest of the asker's network address the channel put into the message metadata.
+        """
+        canonical = tracking.normalize(number or "") or (number or "")[: tracking.LENGTH]
+        with self._session() as session:
+            if self._locked(session, canonical, sender_id, client):
                 return VerifyOutcome.LOCKED
             row = self._row(session, canonical)
             ok = row is not None and contact_matches(row.contact, ContactKind(row.contact_kind), answer)
             session.add(
                 VerificationAttemptRow(
-                    tracking_number=canonical, sender_id=sender_id, succeeded=ok, attempted_at=self._clock()
+                    tracking_number=canonical,
+                    sender_id=sender_id,
+                    client_key=client,
+                    succeeded=ok,
+                    attempted_at=self._clock(),
                 )
             )
             session.flush()
             if ok:
                 return VerifyOutcome.VERIFIED
-            if self._failures(session, canonical) >= self.verify_max_attempts:
+            if self._locked(session, canonical, sender_id, client):
                 return VerifyOutcome.LOCKED
             return VerifyOutcome.WRONG
 
-    def _failures(self, session: Session, canonical: str) -> int:
+    def _locked(self, session: Session, canonical: str, sender_id: str, client: str | None) -> bool:
         since = self._clock() - self.verify_window
-        return session.execute(
-            select(func.count(VerificationAttemptRow.id)).where(
+        failed = select(func.count(VerificationAttemptRow.id)).where(
+            VerificationAttemptRow.succeeded.is_(False), VerificationAttemptRow.attempted_at >= since
+        )
+        mine = session.execute(
+            failed.where(
                 VerificationAttemptRow.tracking_number == canonical,
-                VerificationAttemptRow.succeeded.is_(False),
-                VerificationAttemptRow.attempted_at >= since,
+                VerificationAttemptRow.sender_id == sender_id,
             )
         ).scalar_one()
+        if mine >= self.verify_max_attempts:
+            return True
+        if client:
+            from_address = session.execute(
+                failed.where(VerificationAttemptRow.client_key == client)
+            ).scalar_one()
+            return from_address >= self.verify_max_per_address
+        return False
 
 
 def _to_change(row: StatusChangeRow) -> StatusChange:

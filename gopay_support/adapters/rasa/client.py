@@ -4,9 +4,10 @@ status pushes.
 While a conversation is paused Rasa still records the user's messages, and two endpoints
 keep working (rasa/server.py, rasa/core/processor.py):
 
-* ``POST /conversations/{id}/tracker/events?output_channel=latest&execute_side_effects=true``
+* ``POST /conversations/{id}/tracker/events?output_channel=<channel>&execute_side_effects=true``
   with a ``bot`` event appends the agent's message and sends it through the output channel
-  of the user's latest input channel, without running any policy;
+  of the conversation's own channel (the prefix of its id, never "whoever spoke last"),
+  without running any policy;
 * appending a ``resume`` event (and an ``action_listen``) ends the pause, after which
   ``trigger_intent`` runs the bot again: ``EXTERNAL_handoff_resolved`` makes it say it is
   back and ask for the rating; ``EXTERNAL_ticket_update`` announces a ticket status change.
@@ -23,6 +24,7 @@ from urllib.parse import quote
 
 import httpx
 
+from gopay_support.core.conversation import channel_of
 from gopay_support.core.handoff.transcript import AGENT_KEY
 
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
@@ -34,6 +36,15 @@ LEFT_INTENT = "EXTERNAL_handoff_left"
 _PATH_SAFE = "!$&'()*+,;=:@-._~"
 # httpx logs every request URL (with the conversation id and the API token) at INFO.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def output_channel(sender_id: str) -> str:
+    """The channel whose output carries pushes to ``sender_id``: the one its id names.
+
+    Ids without a channel prefix (conversations from before channel prefixes) fall back to
+    Rasa's ``latest``.
+    """
+    return channel_of(sender_id) or "latest"
 
 
 def conversation_path(sender_id: str) -> str:
@@ -80,7 +91,7 @@ class RasaClient:
             sender_id,
             "tracker/events",
             json=[event],
-            params={"output_channel": "latest", "execute_side_effects": "true"},
+            params={"output_channel": output_channel(sender_id), "execute_side_effects": "true"},
         )
 
     async def send_bot_message(self, sender_id: str, text: str) -> None:
@@ -118,7 +129,13 @@ class RasaClient:
         body: dict[str, Any] = {"name": intent}
         if entities:
             body["entities"] = entities
-        await self._call("POST", sender_id, "trigger_intent", json=body, params={"output_channel": "latest"})
+        await self._call(
+            "POST",
+            sender_id,
+            "trigger_intent",
+            json=body,
+            params={"output_channel": output_channel(sender_id)},
+        )
 
     async def _call(
         self,
@@ -129,12 +146,11 @@ class RasaClient:
         json: Any = None,
         params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        query = dict(params or {})
-        if self._token:
-            query["token"] = self._token
         url = f"/conversations/{conversation_path(sender_id)}/{path}"
+        # The token travels in a header, so it never appears in a URL (logs, proxies).
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         try:
-            reply = await self._http.request(method, url, json=json, params=query)
+            reply = await self._http.request(method, url, json=json, params=params or {}, headers=headers)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa is unreachable: {type(exc).__name__}") from exc
         if reply.status_code >= 300:

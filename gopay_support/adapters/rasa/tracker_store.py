@@ -1,4 +1,5 @@
-"""Rasa's SQL tracker store, with events read back without a per-event class search.
+"""Rasa's SQL tracker store, with events read back without a per-event class search, and
+the erasure a customer can ask for (docs/privacy.md).
 
 Every turn Rasa loads the conversation from the store and rebuilds each event from its
 JSON; for each one ``Event.resolve_by_type`` walks the whole ``Event`` class tree (about
@@ -7,14 +8,29 @@ that was 4-5 ms of a 20 ms turn. The mapping never changes once the classes are 
 it is memoised here, when the Rasa server loads this store (``endpoints.yml``:
 ``type: gopay_support.adapters.rasa.tracker_store.SQLTrackerStoreFastEvents``). Behaviour is unchanged:
 unknown names still raise, and only successful look-ups are remembered.
+
+Privacy: when a turn set the ``privacy_erased`` slot (``action_privacy_erase``, after the
+customer confirmed), saving that turn deletes every stored event of the conversation
+instead of appending the turn, so nothing of it remains;
+:meth:`SQLTrackerStoreFastEvents.purge_inactive` removes the conversations untouched for
+longer than the retention period
+(``python -m gopay_support privacy purge``).
 """
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func
+
+logger = logging.getLogger(__name__)
+
+#: The slot action_privacy_erase sets once it erased the customer's data (actions/privacy.py).
+ERASED_SLOT = "privacy_erased"
 
 _resolve_uncached = Event.resolve_by_type
 
@@ -35,3 +51,46 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
         memoise_event_type_lookup()
         super().__init__(*args, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if erased_this_turn(tracker):
+            removed = self.erase(tracker.sender_id)
+            logger.info("privacy: a conversation was erased at the customer's request (%d events)", removed)
+            return
+        await super().save(tracker)
+
+    def erase(self, sender_id: str) -> int:
+        """Delete every stored event of ``sender_id``; returns how many there were."""
+        with self.session_scope() as session:
+            removed = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        return int(removed or 0)
+
+    def purge_inactive(self, before: float) -> int:
+        """Delete the conversations whose newest event is older than ``before`` (a Unix time);
+        returns how many conversations were removed."""
+        with self.session_scope() as session:
+            stale = (
+                session.query(self.SQLEvent.sender_id)
+                .group_by(self.SQLEvent.sender_id)
+                .having(func.max(self.SQLEvent.timestamp) < before)
+                .all()
+            )
+            senders = [row[0] for row in stale]
+            for start in range(0, len(senders), 500):
+                chunk = senders[start : start + 500]
+                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(chunk)).delete(
+                    synchronize_session=False
+                )
+            session.commit()
+        return len(senders)
+
+
+def erased_this_turn(tracker: DialogueStateTracker) -> bool:
+    """Whether the erasure was confirmed since the conversation's latest user message."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == ERASED_SLOT and event.value is True:
+            return True
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -184,21 +185,31 @@ def test_full_phone_and_email_confirmations(store: TicketStore) -> None:
     assert store.verify(email.tracking_number, "c", "1234") is VerifyOutcome.WRONG
 
 
-def test_three_wrong_tries_lock_the_ticket_for_an_hour(store: TicketStore, clock: Clock) -> None:
+def test_three_wrong_tries_lock_out_the_guesser_not_the_others(store: TicketStore, clock: Clock) -> None:
     ticket, _ = store.create(new_ticket(), "k")
     number = ticket.tracking_number
-    outcomes = [store.verify(number, "mallory", guess) for guess in ("1111", "2222", "3333")]
+    outcomes = [store.verify(number, "mallory", guess, "addr-m") for guess in ("1111", "2222", "3333")]
     assert outcomes == [VerifyOutcome.WRONG, VerifyOutcome.WRONG, VerifyOutcome.LOCKED]
-    assert store.is_locked(number)
-    # locked for everyone who is not the owner, even with the right answer
-    assert store.verify(number, "bob", "5678") is VerifyOutcome.LOCKED
-    assert not store.can_view(number, "bob")
-    assert store.can_view(number, "alice")
-    clock.advance(minutes=59)
-    assert store.verify(number, "bob", "5678") is VerifyOutcome.LOCKED
-    clock.advance(minutes=2)
-    assert not store.is_locked(number)
-    assert store.verify(number, "bob", "5678") is VerifyOutcome.VERIFIED
+    assert store.is_locked(number, "mallory", "addr-m")
+    assert store.verify(number, "mallory", "5678", "addr-m") is VerifyOutcome.LOCKED, "even the right answer"
+    # Bob, from his own conversation and address, is not locked out by mallory's tries.
+    assert not store.is_locked(number, "bob", "addr-b")
+    assert store.verify(number, "bob", "5678", "addr-b") is VerifyOutcome.VERIFIED
+    assert store.can_view(number, "bob") and store.can_view(number, "alice")
+    # A new conversation from mallory's address does not start afresh once the address is spent.
+    clock.advance(minutes=61)
+    assert not store.is_locked(number, "mallory", "addr-m"), "the window has passed"
+
+
+def test_an_address_trying_many_conversations_and_tickets_is_stopped(store: TicketStore) -> None:
+    numbers = [store.create(new_ticket(), f"k{i}")[0].tracking_number for i in range(4)]
+    outcomes = [
+        store.verify(numbers[i % 4], f"fresh-conversation-{i}", "0000", "addr-m")
+        for i in range(store.verify_max_per_address)
+    ]
+    assert outcomes[-1] is VerifyOutcome.LOCKED
+    assert store.verify(numbers[0], "another-new-one", "5678", "addr-m") is VerifyOutcome.LOCKED
+    assert store.verify(numbers[0], "bob", "5678", "addr-b") is VerifyOutcome.VERIFIED
 
 
 def test_unknown_number_answers_exactly_like_someone_elses(store: TicketStore) -> None:
@@ -207,5 +218,14 @@ def test_unknown_number_answers_exactly_like_someone_elses(store: TicketStore) -
     real = [store.verify(ticket.tracking_number, "m", g) for g in guesses[:3]]
     unknown = [store.verify("GP-7K3D9Q2X", "m", g) for g in guesses[:3]]
     assert real == unknown
-    assert store.is_locked("gp7k3d9q2x")
+    assert store.is_locked("gp7k3d9q2x", "m")
     assert store.verify("GP-7K3D9Q2X", "m", "5678") is VerifyOutcome.LOCKED
+
+
+def test_descriptions_are_stored_without_cards_ids_and_passwords(store: TicketStore) -> None:
+    typed = "扣款失败 卡号6222021234567890 身份证11010519491231002X 密码是abc12345"
+    ticket, _ = store.create(replace(new_ticket(), description=typed), "k-secrets")
+    stored = store.require(ticket.tracking_number).description
+    for gone in ("6222021234567890", "11010519491231002X", "abc12345"):
+        assert gone not in stored
+    assert "扣款失败" in stored and "7890" in stored

@@ -31,7 +31,7 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def test_conversation_ids_reach_rasa_as_typed_and_the_token_as_a_query() -> None:
+def test_conversation_ids_reach_rasa_as_typed_and_the_token_in_a_header() -> None:
     rasa = FakeRasa(body={"events": [{"event": "user", "text": "hi"}]})
 
     async def scenario() -> list[dict[str, Any]]:
@@ -40,10 +40,11 @@ def test_conversation_ids_reach_rasa_as_typed_and_the_token_as_a_query() -> None
 
     assert run(scenario()) == [{"event": "user", "text": "hi"}]
     request = rasa.requests[0]
-    assert request.url.raw_path.decode() == "/conversations/telegram:123/tracker?token=s3cret"
+    assert request.url.raw_path.decode() == "/conversations/telegram:123/tracker"
+    assert request.headers["Authorization"] == "Bearer s3cret", "never in the URL (logs, proxies)"
 
 
-def test_agent_message_and_hand_back_use_the_latest_output_channel() -> None:
+def test_agent_message_and_hand_back_go_to_the_conversations_own_channel() -> None:
     rasa = FakeRasa()
 
     async def scenario() -> None:
@@ -53,7 +54,9 @@ def test_agent_message_and_hand_back_use_the_latest_output_channel() -> None:
 
     run(scenario())
     send, resume, trigger = rasa.requests
-    assert send.url.params["output_channel"] == "latest" and send.url.params["execute_side_effects"] == "true"
+    assert send.url.params["output_channel"] == "webchat", "the id's channel, not whoever spoke last"
+    assert send.url.params["execute_side_effects"] == "true"
+    assert trigger.url.params["output_channel"] == "webchat"
     event = json.loads(send.content)[0]
     assert (event["event"], event["text"], event["metadata"]) == ("bot", "hello", {"gopay_agent": "alice"})
     assert [e["event"] for e in json.loads(resume.content)] == ["resume", "action"]

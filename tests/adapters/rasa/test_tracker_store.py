@@ -1,8 +1,11 @@
-"""Rasa's SQL tracker store with the memoised event-type look-up: same conversations back."""
+"""Rasa's SQL tracker store with the memoised event-type look-up: same conversations back; and
+its privacy side: erasure when a turn confirmed it, retention purge."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -10,9 +13,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from gopay_support.adapters.rasa.tracker_store import (
+    ERASED_SLOT,
     SQLTrackerStoreFastEvents,
     _resolve_by_type,
     _resolve_uncached,
+    erased_this_turn,
 )
 
 
@@ -40,3 +45,51 @@ def test_a_conversation_saved_on_sqlite_reads_back_event_for_event(tmp_path) -> 
     assert loaded is not None
     assert [e.as_dict()["event"] for e in loaded.events] == [e.as_dict()["event"] for e in events]
     assert loaded.get_slot("language") == "zh" and loaded.latest_message.text == "充值失败"
+
+
+def store(tmp_path: Path) -> SQLTrackerStoreFastEvents:
+    return SQLTrackerStoreFastEvents(dialect="sqlite", db=str(tmp_path / "tracker.db"))
+
+
+def tracker(sender: str, texts: list[str], at: float) -> DialogueStateTracker:
+    events = []
+    for index, text in enumerate(texts):
+        events += [UserUttered(text, timestamp=at + index), BotUttered("ok", timestamp=at + index + 0.5)]
+    return DialogueStateTracker.from_events(sender, events)
+
+
+def stored_senders(db: SQLTrackerStoreFastEvents) -> set[str]:
+    with db.session_scope() as session:
+        return {row[0] for row in session.query(db.SQLEvent.sender_id).distinct()}
+
+
+def test_a_confirmed_erasure_deletes_the_whole_conversation(tmp_path: Path) -> None:
+    db = store(tmp_path)
+    keep, erase = (
+        tracker("rest:keep", ["hi"], time.time()),
+        tracker("rest:gone", ["phone 13812345678"], time.time()),
+    )
+    asyncio.run(db.save(keep))
+    asyncio.run(db.save(erase))
+    erase.update(UserUttered("yes delete"))
+    erase.update(ActionExecuted("action_privacy_erase"))
+    assert not erased_this_turn(erase), "the action alone (unconfirmed) erases nothing"
+    erase.update(SlotSet(ERASED_SLOT, True))
+    assert erased_this_turn(erase)
+    asyncio.run(db.save(erase))
+    assert stored_senders(db) == {"rest:keep"}
+    erase.update(UserUttered("hello again"))
+    assert not erased_this_turn(erase), "only the turn that confirmed"
+
+
+def test_purge_removes_conversations_untouched_since_the_cutoff(tmp_path: Path) -> None:
+    db = store(tmp_path)
+    now = time.time()
+    asyncio.run(db.save(tracker("rest:old", ["a", "b"], now - 200 * 86400)))
+    asyncio.run(db.save(tracker("rest:recent", ["a"], now - 200 * 86400)))
+    recent = asyncio.run(db.retrieve("rest:recent"))
+    assert recent is not None
+    recent.update(UserUttered("still here", timestamp=now))
+    asyncio.run(db.save(recent))
+    assert db.purge_inactive(now - 180 * 86400) == 1
+    assert stored_senders(db) == {"rest:recent"}

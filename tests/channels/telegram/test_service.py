@@ -246,3 +246,23 @@ def test_images_are_sent_as_photos_and_unknown_commands_get_a_hint(fake: FakeTel
     [hint] = fake.sent_messages(ZH_CHAT)
     assert hint["text"].startswith("抱歉，我不认识这个命令")
     assert len(core.messages) == 1
+
+
+def test_out_of_range_or_over_long_updates_are_a_400_and_never_reach_rasa(
+    fake: FakeTelegram, db_url: str
+) -> None:
+    core = CoreRecorder()
+
+    async def scenario() -> None:
+        async with running_channel(telegram_settings(fake), db_url, core) as bot:
+            for update in (
+                load_update("private_text_zh", update_id=2**63),
+                load_update("private_text_zh", text="x" * 4097),
+                {**load_update("private_text_zh"), "message": {"chat": {"id": [1]}, "text": "hi"}},
+            ):
+                reply = await bot.post(update)
+                assert reply.status_code == 400, update
+            await bot.drain()
+
+    run(scenario())
+    assert core.messages == []

@@ -6,9 +6,9 @@ from __future__ import annotations
 import jwt
 import pytest
 import socketio
-from support.webchat import JWT_KEY, SESSION, ChatClient, channel, run, running
+from support.webchat import IDENTITY_KEY, JWT_KEY, SESSION, ChatClient, channel, conversation_of, run, running
 
-from channels.webchat import WebChatInput
+from channels.webchat import WebChatInput, identity
 
 
 def test_answers_reach_the_session_room_and_ack_follows_them() -> None:
@@ -21,10 +21,15 @@ def test_answers_reach_the_session_room_and_ack_follows_them() -> None:
             # One answer, one bubble (paragraphs stay together), in the session's room before the ack.
             assert client.received == [{"text": "echo: hello\n\nsecond part"}]
             (message,) = live.bot.messages
-            assert message.sender_id == SESSION
+            # The conversation is a keyed digest of the browser's secret, never the secret.
+            assert message.sender_id == conversation_of(SESSION)
+            assert message.sender_id.startswith("webchat:") and SESSION not in message.sender_id
             assert message.message_id == "c" * 32
             assert message.input_channel == "webchat"
+            client_key = message.metadata.pop("client")
+            assert len(client_key) == 16 and "127.0.0.1" not in client_key, "an address digest"
             assert message.metadata == {"channel": "webchat", "language": "en"}, "only the UI language passes"
+            assert SESSION not in repr(message.metadata)
             await client.close()
 
     run(scenario())
@@ -70,12 +75,49 @@ def test_rate_limit_answers_politely_and_spares_the_bot() -> None:
             assert len(live.bot.messages) == 3
             notices = [m for m in client.received if m.get("notice") == "rate_limited"]
             assert len(notices) == 2 and "稍等" in notices[0]["text"]
-            # The limit is per session: another conversation is unaffected.
+            # The limit is per conversation: another conversation is unaffected.
             other = ChatClient(live)
             await other.connect(session_id="f" * 32)
             assert (await other.say("hello"))["status"] == "accepted"
             await client.close()
             await other.close()
+
+    run(scenario())
+
+
+def test_a_new_session_before_each_message_does_not_dodge_the_limit() -> None:
+    async def scenario() -> None:
+        async with running(channel(rate_limit_messages=3, rate_limit_window=60)) as live:
+            client = ChatClient(live)
+            await client.connect()
+            statuses = []
+            for _ in range(6):
+                await client.sio.emit("session_request", {"session_id": None})
+                statuses.append((await client.say("hi"))["status"])
+            assert statuses == ["accepted"] * 3 + ["rate_limited"] * 3, "counted per connection"
+            await client.close()
+
+    run(scenario())
+
+
+def test_new_connections_from_one_address_share_its_budget() -> None:
+    async def scenario() -> None:
+        limits = {"rate_limit_messages": 3, "rate_limit_window": 60, "address_rate_limit": 4}
+        async with running(channel(**limits)) as live:
+            first, second = ChatClient(live), ChatClient(live)
+            await first.connect(session_id=None)
+            assert [(await first.say(f"q{i}"))["status"] for i in range(3)] == ["accepted"] * 3
+            await second.connect(session_id=None)  # another connection and conversation
+            statuses = [(await second.say(f"q{i}"))["status"] for i in range(3)]
+            assert statuses == ["accepted", "rate_limited", "rate_limited"], "4 per address"
+            await first.close()
+            await second.close()
+            # Connections count against the address too: the 5th is refused.
+            for _ in range(2):
+                extra = ChatClient(live)
+                await extra.connect(session_id=None)
+                await extra.close()
+            assert await ChatClient(live).refused() == {"message": "rate_limited"}
 
     run(scenario())
 
@@ -127,9 +169,11 @@ def test_jwt_binds_the_conversation_to_the_sites_user() -> None:
                 assert await ChatClient(live, token=bad).refused() == {"message": "unauthorized"}
             client = ChatClient(live, token=token)
             # Whatever session the browser claims, the conversation is alice's.
-            assert await client.connect(session_id=SESSION) == "user-alice"
+            assert await client.connect(session_id=SESSION) == "user"
             assert (await client.say("hi"))["status"] == "accepted"
-            assert [m.sender_id for m in live.bot.messages] == ["user-alice"]
+            alice = identity.conversation_for_user(IDENTITY_KEY, "alice")
+            assert alice.startswith("webchat:user-") and "alice" not in alice
+            assert [m.sender_id for m in live.bot.messages] == [alice]
             assert client.received[0] == {"text": "echo: hi\n\nsecond part"}
             await client.close()
 
@@ -140,3 +184,17 @@ def test_credentials_default_to_persistent_sessions() -> None:
     assert WebChatInput.from_credentials(None).session_persistence is True
     assert WebChatInput.from_credentials({"session_persistence": False}).session_persistence is False
     assert WebChatInput.from_credentials({}).url_prefix() == "/webchat"
+
+
+def test_events_without_or_with_extra_arguments_are_still_acknowledged() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            client = ChatClient(live)
+            await client.connect()
+            assert await client.sio.call("user_uttered", timeout=5) == {"status": "invalid"}
+            assert await client.sio.call("user_uttered", ({"message": "hi"}, "extra"), timeout=5)
+            await client.sio.emit("session_request")
+            assert (await client.say("still works"))["status"] == "accepted"
+            await client.close()
+
+    run(scenario())

@@ -19,3 +19,13 @@ def test_user_id_comes_from_the_sub_claim_only() -> None:
     assert identity.user_id_from_claims({"sub": 42}) == "42"
     for claims in (None, {}, {"user": "alice"}, {"sub": ""}, {"sub": True}, {"sub": "x" * 129}):
         assert identity.user_id_from_claims(claims) is None
+
+
+def test_conversation_ids_are_keyed_digests_of_the_secret() -> None:
+    conversation = identity.conversation_for_session("key-1", SESSION)
+    assert conversation.startswith("webchat:") and SESSION not in conversation
+    assert conversation == identity.conversation_for_session("key-1", SESSION), "stable"
+    assert conversation != identity.conversation_for_session("key-2", SESSION), "keyed"
+    assert conversation != identity.conversation_for_session("key-1", "f" * 32)
+    user = identity.conversation_for_user("key-1", "alice")
+    assert user.startswith("webchat:user-") and "alice" not in user

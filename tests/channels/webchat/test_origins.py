@@ -5,23 +5,26 @@ from __future__ import annotations
 from channels.webchat.origins import OriginPolicy
 
 
-def test_origin_policy_default_allows_only_the_servers_own_pages() -> None:
-    policy = OriginPolicy()
-    assert policy.allows("http://127.0.0.1:5005", "127.0.0.1:5005")
-    assert policy.allows("http://localhost:8080/", "LOCALHOST:8080")
-    assert not policy.allows("http://127.0.0.1:5006", "127.0.0.1:5005")
-    assert not policy.allows("https://evil.example", "127.0.0.1:5005")
-    assert not policy.allows("null", "127.0.0.1:5005")
-    assert not policy.allows("http://127.0.0.1:5005", None)
+def test_same_origin_means_the_configured_public_origins_not_the_host_header() -> None:
+    policy = OriginPolicy(public=["http://127.0.0.1:5005", "https://support.example/"])
+    assert policy.allows("http://127.0.0.1:5005")
+    assert policy.allows("HTTPS://Support.Example")
+    assert not policy.allows("http://127.0.0.1:5006")
+    assert not policy.allows("https://evil.example")
+    assert not policy.allows("null")
+    # The Host header is the client's to choose: a page of evil.example claiming to reach
+    # evil.example is still refused (engine.io passes the environ; it is not consulted).
+    assert not policy("https://evil.example", {"HTTP_HOST": "evil.example"})
     # No Origin header: not a browser page, so not a cross-site risk.
-    assert policy.allows(None, "127.0.0.1:5005")
+    assert policy.allows(None)
 
 
 def test_origin_policy_allow_list_adds_other_sites() -> None:
-    policy = OriginPolicy(["https://shop.example/", "HTTPS://Help.Example"])
-    assert policy.allows("https://shop.example", "chat.example")
-    assert policy.allows("https://help.example", "chat.example")
-    assert policy.allows("https://chat.example", "chat.example"), "the demo page still works"
-    assert not policy.allows("http://shop.example", "chat.example")
-    assert not policy.allows("https://shop.example.evil.example", "chat.example")
-    assert OriginPolicy(["*"]).allows("https://anything.example", "chat.example")
+    policy = OriginPolicy(["https://shop.example/", "HTTPS://Help.Example"], ["https://chat.example"])
+    assert policy.allows("https://shop.example")
+    assert policy.allows("https://help.example")
+    assert policy.allows("https://chat.example"), "the demo page still works"
+    assert not policy.allows("http://shop.example")
+    assert not policy.allows("https://shop.example.evil.example")
+    assert OriginPolicy(["*"]).allows("https://anything.example")
+    assert not OriginPolicy().allows("http://127.0.0.1:5005"), "nothing configured: no page"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from support.services import make_services, sqlite_url
-from support.webchat import SESSION, ChatClient, run, running
+from support.webchat import IDENTITY_KEY, ChatClient, conversation_of, run, running
 
 from channels.webchat import WebChatInput
 from channels.webchat.output import WebChatOutput, agent_fields
@@ -52,7 +52,9 @@ def test_queue_state_in_acks_status_and_leaving(tmp_path) -> None:
         return httpx.Response(200, json={})
 
     desk = QueueDesk(services, RasaClient("http://rasa.test", transport=httpx.MockTransport(rasa)))
-    channel = WebChatInput(session_persistence=True, webchat=WebChatSettings(), desk=desk)
+    channel = WebChatInput(
+        session_persistence=True, webchat=WebChatSettings(identity_key=IDENTITY_KEY), desk=desk
+    )
 
     async def scenario() -> None:
         async with running(channel) as live:
@@ -60,7 +62,7 @@ def test_queue_state_in_acks_status_and_leaving(tmp_path) -> None:
             await client.connect()
             assert (await client.say("hello"))["handoff"] == {"state": "none"}
             services.handoffs.enqueue(
-                sender_id=SESSION,
+                sender_id=conversation_of(),
                 channel="webchat",
                 language="zh",
                 reason=Reason.REQUESTED,
@@ -76,11 +78,11 @@ def test_queue_state_in_acks_status_and_leaving(tmp_path) -> None:
             again = await client.sio.call("handoff_leave", {}, timeout=10)  # harmless repeat
             assert again == {"state": "none", "left": True}
             assert [path for path, _ in calls] == [
-                f"/conversations/{SESSION}/tracker/events",
-                f"/conversations/{SESSION}/trigger_intent",
+                f"/conversations/{conversation_of()}/tracker/events",
+                f"/conversations/{conversation_of()}/trigger_intent",
             ]
             assert calls[1][1] == {"name": "EXTERNAL_handoff_left"}
-            [handoff] = services.handoffs.of_sender(SESSION)
+            [handoff] = services.handoffs.of_sender(conversation_of())
             assert handoff.status is HandoffStatus.CANCELLED
             async with httpx.AsyncClient() as http:
                 check = f"{live.url}/webchat/origin-check"

@@ -1,0 +1,127 @@
+"""``POST /webhooks/rest/webhook``: one turn, the bot's answers in the HTTP response.
+
+What Rasa's stock REST channel let a caller choose, this one decides itself:
+
+* **Conversation**: always ``rest:<sender>``, with ``sender`` of 1-64 letters, digits,
+  ``_``, ``-`` and ``.`` (no ``:``), so a REST caller can never speak in a Telegram, web
+  chat or e-mail conversation, and the input channel is always ``rest``.
+* **Who may call**: a bearer token (``Authorization: Bearer <GOPAY_REST_TOKEN>``) is
+  required unless the request comes straight from loopback (no proxy in between), so the
+  channel works for local tests out of the box and is closed once anything forwards it.
+* **Bounds**: body size, JSON depth and message length (``GOPAY_REST_MAX_CHARS``); at most
+  ``GOPAY_REST_RATE_LIMIT`` messages per sender and ``GOPAY_REST_ADDRESS_RATE_LIMIT`` per
+  client address (429 with ``Retry-After``). Malformed input is answered 4xx.
+* **Metadata**: only the language hint passes from the client.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.rest.settings import RestSettings
+from channels.toolkit import conventions
+from gopay_support.core import bounds, clientaddr
+from gopay_support.core.conversation import pseudonym
+from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+SENDER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_FORWARDING = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+class RestInput(InputChannel):
+    """``channels.rest.RestInput`` in ``credentials.yml``."""
+
+    def __init__(self, settings: RestSettings | None = None) -> None:
+        self.settings = settings or RestSettings.from_env()
+        self.trusted = clientaddr.networks(self.settings.trusted_proxies)
+        self.per_sender = SlidingWindowLimiter(self.settings.sender_limit, self.settings.rate_window)
+        self.per_address = SlidingWindowLimiter(self.settings.address_limit, self.settings.rate_window)
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("gopay_rest", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive(request, on_new_message)
+
+        return bp
+
+    async def receive(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        if not self._authorised(request.ip, headers):
+            return _error(401, "this channel needs Authorization: Bearer <token> from outside loopback")
+        try:
+            sender, text, hint = self.parse(request.body)
+        except bounds.InputRejected as exc:
+            return _error(exc.status, str(exc))
+        address = clientaddr.client_address(request.ip, headers.get("x-forwarded-for"), self.trusted)
+        refused = allow_all([(self.per_sender, sender), (self.per_address, address)])
+        if refused is not None:
+            window = int(self.settings.rate_window)
+            return _error(429, "too many messages, slow down", headers={"Retry-After": str(window)})
+        collector = CollectingOutputChannel()
+        client = pseudonym(self.settings.identity_key, "address", address, 16)
+        message = UserMessage(
+            text,
+            collector,
+            conventions.conversation_id(CHANNEL, sender),
+            input_channel=CHANNEL,
+            metadata=conventions.with_client(conventions.metadata(CHANNEL, hint), client),
+        )
+        try:
+            await on_new_message(message)
+        except Exception as exc:  # noqa: BLE001 - like Rasa's channel: answer what was said so far
+            logger.error("rest: message handling failed: %s", type(exc).__name__)
+        return response.json(collector.messages)
+
+    def parse(self, body: bytes | None) -> tuple[str, str, str | None]:
+        """Sender, text and language hint of a request body; ``InputRejected`` otherwise."""
+        data = bounds.parse_json(body, max_bytes=self.settings.max_body_bytes)
+        if not isinstance(data, dict):
+            raise bounds.InputRejected('the body must be a JSON object {"sender": ..., "message": ...}')
+        sender = data.get("sender")
+        if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
+            raise bounds.InputRejected("sender must be 1-64 characters of A-Z, a-z, 0-9, '_', '-' and '.'")
+        text = bounds.check_text(data.get("message"), "message", self.settings.max_message_chars)
+        raw = data.get("metadata")
+        hint = raw.get(conventions.LANGUAGE) if isinstance(raw, dict) else None
+        return sender, text, hint if isinstance(hint, str) else None
+
+    def _authorised(self, peer: str | None, headers: dict[str, str]) -> bool:
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        if scheme:
+            return scheme.lower() == "bearer" and hmac.compare_digest(
+                given.strip().encode(), self.settings.token.encode()
+            )
+        direct = not any(name in headers for name in _FORWARDING)
+        return direct and clientaddr.is_loopback(peer)
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:
+    return response.json({"error": message}, status=status, headers=headers)

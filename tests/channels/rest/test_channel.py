@@ -1,0 +1,112 @@
+"""The REST channel running for real: its own namespace, token outside loopback, bounds,
+rate limits per sender and per address."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from support.rest import TOKEN, channel, running
+
+from channels.rest import RestInput
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+async def post(
+    url: str, body: Any = None, *, raw: bytes | None = None, headers: dict | None = None
+) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http:
+        kwargs: dict[str, Any] = {
+            "data": raw,
+            "headers": {"Content-Type": "application/json", **(headers or {})},
+        }
+        if raw is None:
+            kwargs = {"json": body, "headers": headers or {}}
+        async with http.post(url, **kwargs) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+
+def test_a_sender_speaks_only_in_its_own_rest_conversation() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            status, answer = await post(
+                live.webhook, {"sender": "me", "message": "hi", "metadata": {"language": "en", "is_admin": 1}}
+            )
+            assert status == 200 and answer[0]["text"].startswith("echo: hi")
+            (message,) = live.bot.messages
+            assert (message.sender_id, message.input_channel) == ("rest:me", "rest")
+            assert set(message.metadata) == {"channel", "language", "client"}
+            for sender in ("telegram:42", "user-alice:x", "", "a" * 65, "../x", 42, None):
+                status, answer = await post(live.webhook, {"sender": sender, "message": "hi"})
+                assert status == 400 and "sender" in answer["error"], sender
+            # A client-chosen input channel is ignored: the answer goes to REST only.
+            await post(live.webhook, {"sender": "me", "message": "x", "input_channel": "telegram"})
+            assert live.bot.messages[-1].input_channel == "rest"
+
+    run(scenario())
+
+
+def test_malformed_bodies_get_a_4xx_with_a_reason() -> None:
+    async def scenario() -> None:
+        async with running(channel(max_message_chars=10, max_body_bytes=1000)) as live:
+            cases = [
+                (b"[]", 400),
+                (b"{", 400),
+                (b'{"sender": "a", "message": "\\ud800"}', 400),
+                (b'{"sender": "a", "message": ""}', 400),
+                (b'{"sender": "a", "message": 5}', 400),
+                (b'{"sender": "a", "message": "' + b"x" * 11 + b'"}', 413),
+                (b"[" * 600 + b"]" * 600, 413),
+                (b"[" * 100 + b"]" * 100, 400),
+            ]
+            for raw, expected in cases:
+                status, answer = await post(live.webhook, raw=raw)
+                assert status == expected, raw[:40]
+                assert answer["error"]
+            assert live.bot.messages == []
+
+    run(scenario())
+
+
+def test_rate_limits_per_sender_and_per_address() -> None:
+    async def scenario() -> None:
+        async with running(channel(sender_limit=3, address_limit=5, rate_window=60)) as live:
+            statuses = [(await post(live.webhook, {"sender": "a", "message": "hi"}))[0] for _ in range(4)]
+            assert statuses == [200, 200, 200, 429]
+            statuses = [(await post(live.webhook, {"sender": "b", "message": "hi"}))[0] for _ in range(3)]
+            assert statuses == [200, 200, 429], "5 per address"
+            async with aiohttp.ClientSession() as http:
+                async with http.post(live.webhook, json={"sender": "c", "message": "hi"}) as reply:
+                    assert reply.status == 429 and reply.headers["Retry-After"] == "60"
+
+    run(scenario())
+
+
+def test_a_token_is_needed_once_anything_forwards_the_request() -> None:
+    async def scenario() -> None:
+        async with running(channel()) as live:
+            body = {"sender": "me", "message": "hi"}
+            forwarded = {"X-Forwarded-For": "203.0.113.5"}
+            assert (await post(live.webhook, body, headers=forwarded))[0] == 401
+            assert (await post(live.webhook, body, headers={"Authorization": "Bearer wrong"}))[0] == 401
+            good = {**forwarded, "Authorization": f"Bearer {TOKEN}"}
+            assert (await post(live.webhook, body, headers=good))[0] == 200
+            assert (await post(live.webhook, body))[0] == 200, "straight from loopback: no token needed"
+
+    run(scenario())
+
+
+def test_a_caller_outside_loopback_needs_the_token() -> None:
+    rest = channel()
+    assert not rest._authorised("203.0.113.5", {})
+    assert rest._authorised("203.0.113.5", {"authorization": f"Bearer {TOKEN}"})
+    assert rest._authorised("127.0.0.1", {})
+
+
+def test_credentials_build_the_channel_from_the_environment() -> None:
+    rest = RestInput.from_credentials(None)
+    assert isinstance(rest, RestInput) and rest.settings.token and rest.name() == "rest"
