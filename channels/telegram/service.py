@@ -104,6 +104,7 @@ class TelegramService:
         try:
             bounds.check_value(payload)  # 64-bit integers, no lone surrogates, bounded depth
             update = Update.de_json(payload, self.bot)
+            key = _queue_key(update)
         except Exception:  # malformed nested objects; never a 500 for Telegram to retry
             logger.warning("telegram: unparsable update %s", payload.get("update_id"))
             return Accepted.INVALID
@@ -114,7 +115,7 @@ class TelegramService:
         if not await self.store.claim_update(update.update_id):
             logger.info("telegram: update %s already processed, ignored", update.update_id)
             return Accepted.DUPLICATE
-        self.queues.submit(_queue_key(update), update)
+        self.queues.submit(key, update)
         return Accepted.QUEUED
 
     # --- background processing -----------------------------------------------------------
@@ -248,11 +249,13 @@ class TelegramService:
 
 
 def _queue_key(update: Update) -> int | None:
-    chat = update.effective_chat
-    if chat is not None:
-        return chat.id
-    user = update.effective_user
-    return user.id if user is not None else None
+    """The chat (or user) an update is ordered by; ``ValueError`` for an id that is no integer."""
+    owner = update.effective_chat or update.effective_user
+    if owner is None:
+        return None
+    if not bounds.in_int64(owner.id):
+        raise ValueError("chat or user id is not a 64-bit integer")
+    return int(owner.id)
 
 
 def _describe(decision: Decision) -> str:

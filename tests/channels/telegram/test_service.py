@@ -259,6 +259,11 @@ def test_out_of_range_or_over_long_updates_are_a_400_and_never_reach_rasa(
                 load_update("private_text_zh", update_id=2**63),
                 load_update("private_text_zh", text="x" * 4097),
                 {**load_update("private_text_zh"), "message": {"chat": {"id": [1]}, "text": "hi"}},
+                # Found by the fuzzer: parses, but the chat id is a list (was a 500 once claimed).
+                {
+                    "update_id": 6313,
+                    "edited_message": {"message_id": [], "date": False, "chat": {"id": [], "type": 0}},
+                },
             ):
                 reply = await bot.post(update)
                 assert reply.status_code == 400, update
