@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import re
 import signal
 import socket
@@ -38,9 +39,25 @@ DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range.
+
+    Ports are chosen before the servers bind them, sometimes minutes before (a test module
+    late in a session); a port from the ephemeral range could meanwhile become the local end
+    of one of the thousands of client connections a test makes, and the server's bind fail.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    for _ in range(200):
+        port = random.randrange(10000, low) if low > 11000 else 0
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free loopback port")
 
 
 def wait_until_ready(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:

@@ -79,11 +79,16 @@ http {{
         stderr=subprocess.DEVNULL,
     )
     base = f"https://127.0.0.1:{edge_tls_port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 30
+    while True:
         try:
             requests.get(f"{base}/webchat/", verify=str(cert), timeout=2)
             break
         except requests.RequestException:
+            if process.poll() is not None or time.monotonic() > deadline:
+                errors = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+                process.kill()
+                pytest.fail(f"nginx did not come up (exit {process.poll()}): {errors[-2000:]}")
             time.sleep(0.1)
     yield {"base": base, "cert": str(cert), "http": f"http://127.0.0.1:{http_port}", "folder": folder}
     process.terminate()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from sanic import Sanic
 from channels.telegram import TelegramInput
 from channels.telegram.input import SECRET_HEADER
 from channels.telegram.settings import TelegramSettings
+from devtools.stack import free_port
 from support.telegram_fake.server import FakeTelegram
 
 SECRET = "test-Secret_0123456789"
@@ -59,12 +59,6 @@ def telegram_settings(fake: FakeTelegram, **overrides: Any) -> TelegramSettings:
         global_rate=1000.0,
     )
     return replace(base, **overrides)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
