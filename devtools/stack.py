@@ -201,7 +201,15 @@ class Stack:
         return f"{dialect}://{credentials}{host}{port}/{tracker.get('db') or 'rasa'}"
 
     def render_endpoints(self) -> Path:
-        """This stack's endpoints.yml (mode 0600: it holds the action server's token)."""
+        """This stack's endpoints.yml (mode 0600: it holds the action server's token).
+
+        A template that takes its values from the environment (``${VAR}``, as
+        deploy/endpoints.scale.yml) is used exactly as written, the way the README's command
+        runs it: re-writing it would hide what Rasa itself makes of the file.
+        """
+        template = self.config.endpoints_template
+        if "${" in template.read_text() and not self.config.endpoint_overrides:
+            return template
         endpoints = self.endpoints()
         path = self.config.run_dir / "endpoints.yml"
         path.unlink(missing_ok=True)
