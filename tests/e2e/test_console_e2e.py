@@ -22,10 +22,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from support.browser import ARGS, executable
 from support.nlu import parse, train_nlu
 
+from channels.webchat import identity
 from console.passwords import hash_password
 from devtools.stack import Stack
 from gopay_support.core import parse_data
-from gopay_support.wiring import PROJECT_ROOT
+from gopay_support.core.conversation import public_id
+from gopay_support.wiring import IDENTITY_KEY, PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -102,10 +104,11 @@ class ApiAgent:
             self.url + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}, timeout=30
         )
 
-    def open_for(self, sender: str) -> dict[str, Any] | None:
+    def open_for(self, conversation: str) -> dict[str, Any] | None:
+        """The open handoff of ``conversation``, found as an agent does: by its public id."""
         for item in self.get("/api/queue")["queue"]:
             detail = self.get(f"/api/handoffs/{item['id']}") if not item["agent"] or item["mine"] else None
-            if detail and detail["sender"] == sender:
+            if detail and detail["conversation"] == public_id(conversation):
                 return detail
         return None
 
@@ -177,7 +180,7 @@ def test_widget_welcome_markdown_queue_and_back_to_the_bot(stack: Stack, new_con
     say(widget, "我的充值一直没到账", status="queuedAck")
     expect(widget.locator(".gc-user").last.locator(".gc-status")).to_have_text("已收到，已转给人工客服")
     shot(widget, "widget-queued")
-    sender = session_of(widget)
+    sender = identity.conversation_for_session(stack.secret(IDENTITY_KEY), session_of(widget))
     assert bob.open_for(sender)["status"] == "waiting"
     widget.locator(".gc-leave").click()
     expect(bar).to_be_hidden(timeout=20_000)
@@ -305,7 +308,7 @@ def test_refusals_are_in_the_agents_language_and_only_supervisors_see_the_dashbo
     sender = f"rest-{uuid.uuid4().hex[:12]}"
     alice = ApiAgent(stack, "alice")  # on duty, so the conversation is queued
     stack.send(sender, "我要转人工客服")
-    item = alice.open_for(sender)
+    item = alice.open_for(stack.conversation(sender))
     assert item is not None
     bob = ApiAgent(stack, "bob")
     assert bob.post(f"/api/handoffs/{item['id']}/claim").status_code == 200
@@ -336,7 +339,7 @@ def test_dashboard_figures_follow_the_conversations_created_here(stack: Stack, n
     stack.send(f"rest-c3-{run}", "pw reset")
     handed = f"rest-c4-{run}"
     stack.send(handed, "我要转人工客服")
-    item = alice.open_for(handed)
+    item = alice.open_for(stack.conversation(handed))
     assert alice.post(f"/api/handoffs/{item['id']}/claim").status_code == 200
     assert alice.post(f"/api/handoffs/{item['id']}/resolve", {"resolution": "ok"}).status_code == 200
     stack.send(handed, '/csat_rate{"csat_rating": "2"}')
