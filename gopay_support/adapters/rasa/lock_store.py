@@ -6,6 +6,10 @@ same moment can both believe they hold the lock, and one turn's events are lost 
 tests/e2e/test_scaling.py). This store takes redis-py's token lock instead (``SET NX PX``
 and a compare-and-delete script), under the same key, so exactly one server processes a
 conversation at a time. Enabled in deploy/endpoints.scale.yml.
+
+The lock is a short lease (``lease_seconds``, 5 s by default) that the holder renews while
+its turn runs, instead of Rasa's 60 s lifetime: a server killed mid-turn stops renewing, and
+its conversations are free again within one lease rather than frozen for a minute.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 #: How often a waiting turn checks whether the conversation is free again.
 _POLL_SECONDS = 0.01
+#: How long a lock outlives a holder that stopped renewing it (a crashed server).
+DEFAULT_LEASE_SECONDS = 5.0
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -32,12 +38,13 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(
             host=endpoint_config.url or "localhost",
             port=int(options.get("port") or 6379),
-            db=int(options.get("db") or 1),
+            db=int(options["db"]) if options.get("db") not in (None, "") else 1,  # 0 is a db
             username=options.get("username") or None,
             password=options.get("password") or None,
             use_ssl=str(options.get("use_ssl", "")).lower() == "true",
             key_prefix=options.get("key_prefix") or None,
         )
+        self.lease_seconds = float(options.get("lease_seconds") or DEFAULT_LEASE_SECONDS)
 
     @asynccontextmanager
     async def lock(
@@ -46,15 +53,26 @@ class AtomicRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = _POLL_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
-        held = self.red.lock(self.key_prefix + conversation_id, timeout=lock_lifetime)
-        deadline = time.monotonic() + lock_lifetime
+        lease = min(self.lease_seconds, lock_lifetime)
+        held = self.red.lock(self.key_prefix + conversation_id, timeout=lease)
+        deadline = time.monotonic() + lock_lifetime  # how long a turn waits for a busy conversation
         while not held.acquire(blocking=False):
             if time.monotonic() > deadline:
                 raise LockError(f"conversation busy for more than {lock_lifetime:.0f} s")
             await asyncio.sleep(min(wait_time_in_seconds, _POLL_SECONDS))
+        renewal = asyncio.create_task(_renew(held, lease))
         try:
             yield TicketLock(conversation_id)
         finally:
-            # Expired (a turn longer than the lifetime) and taken over: nothing to release.
+            renewal.cancel()
+            # Expired (a turn stalled past its lease) and taken over: nothing to release.
             with contextlib.suppress(redis.exceptions.LockError):
                 held.release()
+
+
+async def _renew(held: Any, lease: float) -> None:
+    """Push the lease's end back while the turn runs, three times per lease."""
+    while True:
+        await asyncio.sleep(lease / 3)
+        with contextlib.suppress(redis.exceptions.LockError):  # lost: the release says so
+            held.reacquire()
