@@ -26,8 +26,9 @@ from socketio import AsyncServer
 from socketio import exceptions as sio_exceptions
 
 from channels.toolkit import conventions
+from channels.toolkit.records import Records
 from channels.webchat import identity, static
-from channels.webchat.dedup import valid_client_id
+from channels.webchat.dedup import SharedIds, valid_client_id
 from channels.webchat.gate import MessageGate, Verdict
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
@@ -61,6 +62,9 @@ class WebChatInput(SocketIOInput):
         channel = super().from_credentials({"session_persistence": True, **(credentials or {})})
         assert isinstance(channel, WebChatInput)
         channel.desk = QueueDesk()
+        # Resent messages are recognised by every server of the deployment (app database).
+        shared = SharedIds(Records(channel.desk.services.database))
+        channel.gate = MessageGate.from_settings(channel.limits, shared)
         return channel
 
     def __init__(
@@ -180,7 +184,7 @@ class WebChatInput(SocketIOInput):
         client_id = valid_client_id(data.get("client_message_id"))
         address = session.get("address") or clientaddr.UNKNOWN
         metadata = self._metadata(data, address)
-        verdict = self.gate.admit(conversation, text, client_id, connection=sid, address=address)
+        verdict = await self.gate.admit(conversation, text, client_id, connection=sid, address=address)
         if verdict is Verdict.ACCEPTED:
             output = WebChatOutput(sio, self.bot_message_evt)
             message = UserMessage(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from channels.webchat.dedup import RecentIds
+from channels.webchat.dedup import RecentIds, SeenIds
 from channels.webchat.settings import WebChatSettings
 from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
 
@@ -31,7 +31,7 @@ class MessageGate:
         self,
         max_chars: int,
         limiter: SlidingWindowLimiter,
-        recent: RecentIds,
+        recent: SeenIds,
         per_address: SlidingWindowLimiter | None = None,
     ) -> None:
         self.max_chars = max_chars
@@ -43,12 +43,12 @@ class MessageGate:
         self._recent = recent
 
     @classmethod
-    def from_settings(cls, webchat: WebChatSettings) -> MessageGate:
+    def from_settings(cls, webchat: WebChatSettings, recent: SeenIds | None = None) -> MessageGate:
         limiter = SlidingWindowLimiter(webchat.rate_limit_messages, webchat.rate_limit_window)
         per_address = SlidingWindowLimiter(webchat.address_rate_limit, webchat.rate_limit_window)
-        return cls(webchat.max_message_chars, limiter, RecentIds(), per_address)
+        return cls(webchat.max_message_chars, limiter, recent or RecentIds(), per_address)
 
-    def admit(
+    async def admit(
         self, session: str, text: str, client_id: str | None, *, connection: str = "", address: str = ""
     ) -> Verdict:
         """Decide about ``text`` in conversation ``session``; an accepted id is remembered."""
@@ -56,7 +56,7 @@ class MessageGate:
             return Verdict.EMPTY
         if len(text) > self.max_chars:
             return Verdict.TOO_LONG
-        if client_id and self._recent.seen(session, client_id):
+        if client_id and await self._recent.seen(session, client_id):
             return Verdict.DUPLICATE
         checks = [(self._limiter, f"c:{session}")]
         if connection:
@@ -65,8 +65,8 @@ class MessageGate:
             checks.append((self._per_address, address))
         if allow_all(checks) is not None:
             return Verdict.RATE_LIMITED
-        if client_id:
-            self._recent.remember(session, client_id)
+        if client_id and not await self._recent.claim(session, client_id):
+            return Verdict.DUPLICATE  # the same resend, admitted meanwhile by another server
         return Verdict.ACCEPTED
 
     def admit_connection(self, address: str) -> bool:

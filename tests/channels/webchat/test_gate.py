@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from channels.webchat.dedup import RecentIds
 from channels.webchat.gate import MessageGate, Verdict
 from gopay_support.core.ratelimit import SlidingWindowLimiter
@@ -17,14 +19,18 @@ class FakeClock:
 
 def test_gate_order_keeps_refusals_fair() -> None:
     clock = FakeClock()
-    gate = MessageGate(10, SlidingWindowLimiter(2, 60.0, clock=clock), RecentIds())
-    assert gate.admit("s", "   ", "id-00001") is Verdict.EMPTY
-    assert gate.admit("s", "x" * 11, "id-00001") is Verdict.TOO_LONG
-    assert gate.admit("s", "x" * 10, "id-00001") is Verdict.ACCEPTED, "refusal not remembered"
+    limited = MessageGate(10, SlidingWindowLimiter(2, 60.0, clock=clock), RecentIds())
+
+    def admit(session: str, text: str, client_id: str) -> Verdict:
+        return asyncio.run(limited.admit(session, text, client_id))
+
+    assert admit("s", "   ", "id-00001") is Verdict.EMPTY
+    assert admit("s", "x" * 11, "id-00001") is Verdict.TOO_LONG
+    assert admit("s", "x" * 10, "id-00001") is Verdict.ACCEPTED, "refusal not remembered"
     for _ in range(3):
-        assert gate.admit("s", "again", "id-00001") is Verdict.DUPLICATE
-    assert gate.admit("s", "second", "id-00002") is Verdict.ACCEPTED, "duplicates cost nothing"
-    assert gate.admit("s", "third", "id-00003") is Verdict.RATE_LIMITED
-    assert gate.admit("s", "third", "id-00003") is Verdict.RATE_LIMITED, "not remembered"
+        assert admit("s", "again", "id-00001") is Verdict.DUPLICATE
+    assert admit("s", "second", "id-00002") is Verdict.ACCEPTED, "duplicates cost nothing"
+    assert admit("s", "third", "id-00003") is Verdict.RATE_LIMITED
+    assert admit("s", "third", "id-00003") is Verdict.RATE_LIMITED, "not remembered"
     clock.now += 61
-    assert gate.admit("s", "third", "id-00003") is Verdict.ACCEPTED
+    assert admit("s", "third", "id-00003") is Verdict.ACCEPTED
