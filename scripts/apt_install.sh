@@ -2,6 +2,8 @@
 # Install Debian packages for the tests, once: `scripts/apt_install.sh "what for" pkg...`.
 # Used by the ensure_*.sh scripts, which decide what is missing. Explains what to install on a
 # system without apt, uses sudo when not root, and waits for another apt run to finish.
+# Never starts a system-wide service (nginx, dovecot): the tests run their own on free
+# loopback ports, so a policy-rc.d refuses service starts while the packages install.
 set -eu
 
 purpose="$1"
@@ -26,4 +28,15 @@ fi
 echo "Installing $* for $purpose (apt)..."
 # Several test targets may install at once: wait for the package lock instead of failing.
 $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@"
+policy=/usr/sbin/policy-rc.d
+created_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  created_policy="yes"
+fi
+status=0
+DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" \
+  || status=$?
+[ -z "$created_policy" ] || $sudo rm -f "$policy"
+exit "$status"
