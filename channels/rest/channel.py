@@ -29,9 +29,11 @@ from sanic.response import HTTPResponse
 
 from channels.rest.settings import RestSettings
 from channels.toolkit import conventions
+from gopay_support.adapters.shared_limits import LimiterFactory
 from gopay_support.core import bounds, clientaddr
 from gopay_support.core.conversation import pseudonym
-from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
+from gopay_support.core.ratelimit import allow_all
+from gopay_support.wiring import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +45,12 @@ _FORWARDING = ("x-forwarded-for", "forwarded", "x-real-ip")
 class RestInput(InputChannel):
     """``channels.rest.RestInput`` in ``credentials.yml``."""
 
-    def __init__(self, settings: RestSettings | None = None) -> None:
+    def __init__(self, settings: RestSettings | None = None, limiters: LimiterFactory | None = None) -> None:
         self.settings = settings or RestSettings.from_env()
         self.trusted = clientaddr.networks(self.settings.trusted_proxies)
-        self.per_sender = SlidingWindowLimiter(self.settings.sender_limit, self.settings.rate_window)
-        self.per_address = SlidingWindowLimiter(self.settings.address_limit, self.settings.rate_window)
+        limiters = limiters or LimiterFactory()
+        self.per_sender = limiters("rest-sender", self.settings.sender_limit, self.settings.rate_window)
+        self.per_address = limiters("rest-address", self.settings.address_limit, self.settings.rate_window)
 
     @classmethod
     def name(cls) -> str:
@@ -55,7 +58,8 @@ class RestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls()
+        # Rasa builds channels from credentials.yml: the channel's entry point.
+        return cls(limiters=LimiterFactory.of(load_settings()))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("gopay_rest", __name__)

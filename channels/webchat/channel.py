@@ -35,6 +35,7 @@ from channels.webchat.origins import OriginPolicy
 from channels.webchat.output import WebChatOutput
 from channels.webchat.queue import QueueDesk
 from channels.webchat.settings import WebChatSettings
+from gopay_support.adapters.shared_limits import LimiterFactory
 from gopay_support.core import bounds, clientaddr
 from gopay_support.core.conversation import pseudonym
 
@@ -63,8 +64,10 @@ class WebChatInput(SocketIOInput):
         assert isinstance(channel, WebChatInput)
         channel.desk = QueueDesk()
         # Resent messages are recognised by every server of the deployment (app database).
-        shared = SharedIds(Records(channel.desk.services.database))
-        channel.gate = MessageGate.from_settings(channel.limits, shared)
+        services = channel.desk.services
+        shared = SharedIds(Records(services.database))
+        limiters = LimiterFactory.of(services.settings)
+        channel.gate = MessageGate.from_settings(channel.limits, shared, limiters)
         return channel
 
     def __init__(

@@ -13,7 +13,8 @@ from enum import Enum
 
 from channels.webchat.dedup import RecentIds, SeenIds
 from channels.webchat.settings import WebChatSettings
-from gopay_support.core.ratelimit import SlidingWindowLimiter, allow_all
+from gopay_support.adapters.shared_limits import LimiterFactory
+from gopay_support.core.ratelimit import SlidingWindowLimiter, WindowLimiter, allow_all
 
 
 class Verdict(str, Enum):
@@ -30,9 +31,9 @@ class MessageGate:
     def __init__(
         self,
         max_chars: int,
-        limiter: SlidingWindowLimiter,
+        limiter: WindowLimiter,
         recent: SeenIds,
-        per_address: SlidingWindowLimiter | None = None,
+        per_address: WindowLimiter | None = None,
     ) -> None:
         self.max_chars = max_chars
         #: Counts per conversation and per connection (keys ``c:`` and ``s:``).
@@ -43,9 +44,14 @@ class MessageGate:
         self._recent = recent
 
     @classmethod
-    def from_settings(cls, webchat: WebChatSettings, recent: SeenIds | None = None) -> MessageGate:
-        limiter = SlidingWindowLimiter(webchat.rate_limit_messages, webchat.rate_limit_window)
-        per_address = SlidingWindowLimiter(webchat.address_rate_limit, webchat.rate_limit_window)
+    def from_settings(
+        cls, webchat: WebChatSettings, recent: SeenIds | None = None, limiters: LimiterFactory | None = None
+    ) -> MessageGate:
+        """The gate of ``webchat``; ids and limits shared by every server when given."""
+        limiters = limiters or LimiterFactory()
+        window = webchat.rate_limit_window
+        limiter = limiters("webchat", webchat.rate_limit_messages, window)
+        per_address = limiters("webchat-address", webchat.address_rate_limit, window)
         return cls(webchat.max_message_chars, limiter, recent or RecentIds(), per_address)
 
     async def admit(

@@ -10,6 +10,25 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class WindowLimiter(Protocol):
+    """A sliding-window limit: this process's (:class:`SlidingWindowLimiter`) or one shared by
+    every server of a deployment (``gopay_support.adapters.shared_limits``)."""
+
+    limit: int
+    window: float
+
+    def blocked(self, key: str) -> bool: ...
+
+    def record(self, key: str) -> None: ...
+
+    def allow(self, key: str) -> bool: ...
+
+    def recent(self, key: str) -> int: ...
+
+    def forget(self, key: str) -> None: ...
 
 
 class SlidingWindowLimiter:
@@ -80,7 +99,7 @@ class SlidingWindowLimiter:
         return len(self._events)
 
 
-def allow_all(checks: list[tuple[SlidingWindowLimiter, str]]) -> int | None:
+def allow_all(checks: list[tuple[WindowLimiter, str]]) -> int | None:
     """Admit one event only if every ``(limiter, key)`` has room; then record it in each.
 
     Returns ``None`` when admitted, else the index of the first exhausted check. A refused

@@ -93,6 +93,11 @@ class Settings:
     #: Conversations untouched for longer than this many days are removed by
     #: ``python -m gopay_support privacy purge`` (docs/privacy.md).
     retention_days: int = 180
+    #: Redis for state every Rasa server must share (the channels' rate limits) in the
+    #: scaled profile (``GOPAY_REDIS_URL``); empty: this process keeps it (one server).
+    redis_url: str = ""
+    #: Start of every key this deployment writes there (``GOPAY_REDIS_PREFIX``).
+    redis_prefix: str = "gopay"
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
     hours: ServiceHours = field(default_factory=ServiceHours)

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
+import requests
 from support.replies import texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -49,6 +50,9 @@ def two_servers(start_stack, scale_database):
         "REDIS_DB": "0",
         "REDIS_KEY_PREFIX": prefix,
         "TICKETS_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{scale_database}",
+        "GOPAY_REDIS_URL": "redis://127.0.0.1:6379/0",  # the channels' rate limits, shared
+        "GOPAY_REDIS_PREFIX": prefix,
+        "GOPAY_REST_RATE_LIMIT": "30/60",  # the production default (tests otherwise raise it)
     }
     template = ROOT / "deploy" / "endpoints.scale.yml"
     first = start_stack(env=env, endpoints_template=template, name="scale-a")
@@ -119,3 +123,19 @@ def test_redis_lock_store_holds_the_conversation_lock(two_servers, sender):
         done.set()
         watcher.join()
     assert f"{prefix}:lock:rest:{sender}".encode() in seen
+
+
+def test_a_senders_rate_limit_counts_on_both_servers(two_servers):
+    """30 messages a minute per REST sender, spread over two servers: 30 in all, not 60."""
+    first, second, _ = two_servers
+    sender = f"flood-{uuid.uuid4().hex[:8]}"
+    statuses = []
+    for index in range(34):
+        server = first if index % 2 else second
+        reply = requests.post(
+            f"{server.config.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": "你好"},
+            timeout=30,
+        )
+        statuses.append(reply.status_code)
+    assert statuses.count(200) == 30 and statuses.count(429) == 4, statuses
