@@ -63,6 +63,9 @@ TYPING_INTERVAL = 4.0  # Telegram shows "typing…" for about 5 seconds per acti
 FIRST_TYPING_WAIT = 1.0  # never hold a turn longer than this for the typing indicator
 #: Retries of replies while the Bot API is away or flood control is on: at most every 10 s.
 OUTBOX_BACKOFF = Backoff(first=0.5, maximum=10.0)
+#: A crashed server's update is taken over this many seconds after its last sign of life
+#: (the lease is renewed while a turn runs).
+INBOX_LEASE = 15.0
 #: The record kind of a keyboard that was pressed (key ``<chat>:<message id>``).
 PRESSED = "pressed"
 
@@ -121,7 +124,7 @@ class TelegramService:
             name="telegram-outbox",
         )
         self.inbox = InboxProcessor(
-            Inbox(database),
+            Inbox(database, lease=INBOX_LEASE),
             identity.CHANNEL_NAME,
             self._handle_entry,
             give_up=self._gave_up,
@@ -275,7 +278,9 @@ class TelegramService:
         user = update.effective_user
         lang = language.resolve("", user.language_code if user else None)
         key = delivery.turn_key(self.identity.id, int(entry.key), 999)
-        await self._enqueue(entry.conversation_id, [delivery.message(key, chat.id, texts.NOT_PROCESSED.get(lang))])
+        await self._enqueue(
+            entry.conversation_id, [delivery.message(key, chat.id, texts.NOT_PROCESSED.get(lang))]
+        )
 
     async def drain(self, timeout: float = 20.0, *, deliveries: bool = True) -> None:
         """Wait until every accepted update is processed and (``deliveries``) every answer
