@@ -53,8 +53,9 @@ def photo(key: str, chat_id: int, url: str) -> Outgoing:
     return Outgoing(key[:128], {"method": SEND_PHOTO, "chat_id": chat_id, "photo": url})
 
 
-def turn_key(bot_id: int, update_id: int, n: int) -> str:
-    """The key of a turn's ``n``-th message: the same on every replay of the update."""
+def turn_key(bot_id: int, update_id: int, n: int | str) -> str:
+    """The key of a turn's ``n``-th message (or of its notice ``n``): the same on every
+    replay of the update."""
     return f"{identity.CHANNEL_NAME}:{bot_id}:{update_id}:{n}"
 
 

@@ -43,11 +43,12 @@ from channels.telegram.settings import TelegramSettings
 from channels.telegram.store import PAYLOAD_KEY_PREFIX, TelegramStore
 from channels.toolkit import conventions
 from channels.toolkit.backoff import Backoff, retry_until_done
-from channels.toolkit.inbox import Inbox, InboxEntry, InboxProcessor
+from channels.toolkit.inbox import Defer, Inbox, InboxEntry, InboxProcessor
 from channels.toolkit.outbox import Outbox, OutboxWorker, Outgoing
 from channels.toolkit.records import Records
 from gopay_support.adapters.db.database import Database
-from gopay_support.core import bounds, language
+from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
+from gopay_support.core import bounds, catalogue, language
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,15 @@ class TelegramService:
         typing = asyncio.create_task(self._keep_typing(turn.chat_id))
         try:
             await self.on_new_message(message)
+        except ActionServerUnavailable as exc:
+            # The turn stopped unsaved: the update stays in the inbox and is replayed; the
+            # customer hears once (one key per update) that it is kept.
+            notice = catalogue.text(
+                "notice.temporarily_unavailable", language.resolve(text, turn.language_code)
+            )
+            key = delivery.turn_key(self.identity.id, update_id, "unavailable")
+            await self._enqueue(sender_id, [delivery.message(key, turn.chat_id, notice)])
+            raise Defer(str(exc)) from None
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

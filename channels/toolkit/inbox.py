@@ -176,6 +176,20 @@ class Inbox:
         with self.database.engine.connect() as conn:
             return len(conn.execute(query).all())
 
+    def has_pending(self, channel: str, conversation_id: str) -> bool:
+        """Whether the conversation has an entry not yet done (new messages queue behind it)."""
+        query = (
+            select(table.c.id)
+            .where(
+                table.c.channel == channel,
+                table.c.conversation_id == conversation_id,
+                table.c.state == EntryState.PENDING.value,
+            )
+            .limit(1)
+        )
+        with self.database.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def claim_next(self, channel: str, conversation_id: str, owner: str) -> InboxEntry | None:
         """Lease the conversation's oldest pending entry if it is due and nobody holds it."""
         now = self.clock()

@@ -199,3 +199,14 @@ def test_three_processes_receiving_the_same_messages_process_each_once_in_order(
     for conversation, n, _pid in lines:
         by_conversation[conversation].append(int(n))
     assert all(ns == sorted(ns) for ns in by_conversation.values())
+
+
+def test_has_pending_tells_whether_a_conversation_has_unfinished_entries(db_url: str) -> None:
+    inbox = Inbox.from_url(db_url)
+    assert not inbox.has_pending("rest", "rest:a")
+    inbox.record("rest", "rest:a", "k1", {"text": "yes"})
+    assert inbox.has_pending("rest", "rest:a")
+    assert not inbox.has_pending("rest", "rest:b") and not inbox.has_pending("telegram", "rest:a")
+    entry = inbox.claim_next("rest", "rest:a", "me")
+    assert entry is not None and inbox.complete(entry, "me")
+    assert not inbox.has_pending("rest", "rest:a")
