@@ -22,10 +22,10 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-import sqlalchemy
 from rasa.shared.exceptions import RasaException
 from sqlalchemy import func
 
