@@ -9,9 +9,10 @@ customer's "yes" sent again gets "anything else?"). Installed in the Rasa server
 this module changes two things:
 
 * a call that failed because the action server was unreachable, went away during the
-  request or answered 5xx is **retried** with backoff for up to ``GOPAY_ACTION_RETRY_SECONDS``
-  (default 10). Retrying is safe: the actions' effects are idempotent (a ticket is filed
-  under a key derived from the conversation and the form run, unique in the tickets store);
+  request, or whose proxy answered 502/503/504, is **retried** with backoff for up to
+  ``GOPAY_ACTION_RETRY_SECONDS`` (default 10). Retrying is safe: the actions' effects are
+  idempotent (a ticket is filed under a key derived from the conversation and the form run,
+  unique in the tickets store);
 * if the action server is still away, :class:`ActionServerUnavailable` is raised. It is a
   ``BaseException`` on purpose, so Rasa's processor does not swallow it: the turn stops
   **before the tracker is saved** (the conversation stays where it was, e.g. at the ticket
@@ -36,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_ENV = "GOPAY_ACTION_RETRY_SECONDS"
 DEFAULT_RETRY_SECONDS = 10.0
+#: Answers of a proxy or load balancer whose action server is away (a 500 is the action's
+#: own failure: retrying would not help, and the action server answers it politely).
+GATEWAY_FAILURES = frozenset({502, 503, 504})
 _FIRST_WAIT = 0.25
 _LONGEST_WAIT = 2.0
 
@@ -64,7 +68,7 @@ def unreachable(exc: BaseException) -> bool:
     for cause in (exc.__cause__, exc.__context__):
         if isinstance(cause, aiohttp.ClientConnectionError | asyncio.TimeoutError):
             return True
-        if isinstance(cause, aiohttp.ClientResponseError) and cause.status >= 500:
+        if isinstance(cause, aiohttp.ClientResponseError) and cause.status in GATEWAY_FAILURES:
             return True
     return False
 
