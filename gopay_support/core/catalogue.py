@@ -60,6 +60,11 @@ MESSAGES: dict[str, Bilingual] = {
         "The service is temporarily unavailable. Your message is kept and will be handled "
         "as soon as it is back; no need to send it again.",
     ),
+    "notice.temporarily_unavailable_retry": Bilingual(
+        "服务暂时不可用，这条消息还没有处理，请稍后再发送一次。",
+        "The service is temporarily unavailable and this message was not processed yet. "
+        "Please send it again in a moment.",
+    ),
     # -- buttons -------------------------------------------------------------------------------
     "button.none_of_these": Bilingual("都不是", "None of these"),
     # -- transcripts and tickets (read by agents) ---------------------------------------------
