@@ -199,8 +199,8 @@ class WebChatInput(SocketIOInput):
                 # of silence; the ack tells the widget the message was not delivered.
                 logger.warning("Web chat message %s: action server unavailable", client_id or "(no id)")
                 lang = language.resolve(text, metadata.get(conventions.LANGUAGE))
-                notice = {"text": catalogue.text("notice.temporarily_unavailable_retry", lang)}
-                await sio.emit(self.bot_message_evt, notice, room=sid, namespace=namespace)
+                unavailable = {"text": catalogue.text("notice.temporarily_unavailable_retry", lang)}
+                await sio.emit(self.bot_message_evt, unavailable, room=sid, namespace=namespace)
                 return {"status": "unavailable", "client_message_id": client_id}
         else:
             logger.info("Web chat message %s: %s", verdict.value, client_id or "(no id)")
