@@ -50,6 +50,7 @@ def test_webhook_is_registered_with_the_secret_after_telegram_comes_back(
     run(scenario())
     assert [c.status for c in fake.calls_to("getMe")][:3] == [502, 502, 200]
     assert fake.webhook["url"] == url and fake.webhook["secret_token"] == SECRET
+    assert fake.webhook["max_connections"] == 40
 
 
 def test_start_up_neither_blocks_nor_fails_when_telegram_is_unreachable(db_url: str) -> None:
