@@ -504,6 +504,11 @@ class InboxProcessor:
         except Exception as exc:  # noqa: BLE001 - e.g. the tracker store is unreachable
             logger.exception("inbox %s: entry %s failed; it will be retried", self.channel, entry.id)
             return await self._defer(entry, Defer(durable.short(exc)))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a turn stopped unsaved (the action server is away)
+            logger.warning("inbox %s: entry %s stopped (%s); it will be retried", self.channel, entry.id, exc)
+            return await self._defer(entry, Defer(durable.short(exc)))
         finally:
             keeper.cancel()
         await self._record(self.inbox.complete, entry, self.owner, result)
