@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from channels.toolkit.records import Records
 from console import customers, dashboard, learning, live, security, views
 from console.passwords import AgentDirectory
 from console.settings import ConsoleSettings
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4000
 MAX_BODY_BYTES = 64 * 1024
+#: The record kind of a handoff handed back to the bot (its rating prompt asked once).
+HANDED_BACK = "handed_back"
 #: Handoff ids in URLs: at most 18 digits, so every id fits a 64-bit database column.
 ID = "{id:\\d{1,18}}"
 
@@ -60,6 +63,8 @@ class Console:
         self.tracker = TrackerEvents(settings.tracker_db_url) if settings.tracker_db_url else None
         self.reviews = ReviewStore(services.database)
         self.live = live.LiveHub(self)
+        #: Which handoffs were handed back to the bot (``console``/``handed_back``/<id>).
+        self.records = Records(services.database)
         #: Notes by (agent, client id): a note sent again after a lost answer is added once.
         self.recent_notes: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -335,17 +340,24 @@ async def resolve(request: web.Request) -> web.Response:
     """Ticket resolved with the agent's resolution, bot resumed, CSAT asked (by the bot)."""
     console, agent = _console(request), security.agent_of(request)
     resolution = await _text(request, "resolution")
-    try:
-        handoff = console.handoffs.resolve(_id(request), agent, resolution)
-    except HandoffError as exc:
-        return _refusal(exc)
-    if handoff.ticket_number:
-        _move_ticket(console, handoff, TicketStatus.RESOLVED, resolution)
-    try:
-        await console.rasa.hand_back(handoff.sender_id)
-    except RasaUnavailable as exc:
-        # Resolving again retries the hand-back (the store allows it for the same agent).
-        return error(f"resolved, but the bot was not resumed: {exc}", "not_resumed", 502)
+    async with console.send_locks[_id(request)]:  # a double click waits for the first
+        try:
+            handoff = console.handoffs.resolve(_id(request), agent, resolution)
+        except HandoffError as exc:
+            return _refusal(exc)
+        if handoff.ticket_number:
+            _move_ticket(console, handoff, TicketStatus.RESOLVED, resolution)
+        # The hand-back (and the rating prompt it triggers) happens once per handoff, also
+        # between console processes: the first to record it does it; a repeat only answers.
+        key = str(handoff.id)
+        if not await asyncio.to_thread(console.records.put_if_absent, "console", HANDED_BACK, key, agent):
+            return web.json_response({"status": handoff.status.value})
+        try:
+            await console.rasa.hand_back(handoff.sender_id)
+        except RasaUnavailable as exc:
+            # Resolving again retries the hand-back (the store allows it for the same agent).
+            await asyncio.to_thread(console.records.delete, "console", HANDED_BACK, key)
+            return error(f"resolved, but the bot was not resumed: {exc}", "not_resumed", 502)
     log.info("console: %s resolved handoff %s", agent, handoff.id)
     console.live.poke()
     return web.json_response({"status": handoff.status.value})

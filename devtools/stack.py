@@ -310,6 +310,18 @@ class Stack:
             if log is not None:
                 log.close()
 
+    def kill(self, name: str) -> None:
+        """``kill -9`` of a process (and its group): no clean-up, as in a crash."""
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        log = self._logs.pop(name, None)
+        if log is not None:
+            log.close()
+
     def restart_actions(self) -> float:
         self.stop("actions")
         return self.start_actions()

@@ -12,13 +12,23 @@ What Rasa's stock REST channel let a caller choose, this one decides itself:
   ``GOPAY_REST_RATE_LIMIT`` messages per sender and ``GOPAY_REST_ADDRESS_RATE_LIMIT`` per
   client address (429 with ``Retry-After``). Malformed input is answered 4xx.
 * **Metadata**: only the language hint passes from the client.
+* **Action server away**: a turn that needs the action server while it stays unreachable
+  stops unsaved (:mod:`gopay_support.adapters.rasa.action_calls`); the message is kept in
+  the durable inbox (:mod:`channels.toolkit.inbox`) and replayed, in order, once the action
+  server is back, and the caller gets ``notice.temporarily_unavailable`` in the message's
+  language. Later messages of the same sender queue behind it (same answer) until it is done.
+  The answers of a replayed turn are in the conversation (tracker, agent console), not in an
+  HTTP response.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,8 +39,11 @@ from sanic.response import HTTPResponse
 
 from channels.rest.settings import RestSettings
 from channels.toolkit import conventions
+from channels.toolkit.inbox import Defer, Inbox, InboxEntry, InboxProcessor
+from gopay_support.adapters.db.database import Database
+from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
 from gopay_support.adapters.shared_limits import LimiterFactory
-from gopay_support.core import bounds, clientaddr
+from gopay_support.core import bounds, catalogue, clientaddr, language
 from gopay_support.core.conversation import pseudonym
 from gopay_support.core.ratelimit import allow_all
 from gopay_support.wiring import load_settings
@@ -45,12 +58,28 @@ _FORWARDING = ("x-forwarded-for", "forwarded", "x-real-ip")
 class RestInput(InputChannel):
     """``channels.rest.RestInput`` in ``credentials.yml``."""
 
-    def __init__(self, settings: RestSettings | None = None, limiters: LimiterFactory | None = None) -> None:
+    def __init__(
+        self,
+        settings: RestSettings | None = None,
+        database_url: str | None = None,
+        limiters: LimiterFactory | None = None,
+    ) -> None:
         self.settings = settings or RestSettings.from_env()
         self.trusted = clientaddr.networks(self.settings.trusted_proxies)
         limiters = limiters or LimiterFactory()
         self.per_sender = limiters("rest-sender", self.settings.sender_limit, self.settings.rate_window)
         self.per_address = limiters("rest-address", self.settings.address_limit, self.settings.rate_window)
+        self._database_url = database_url
+        self.kept: InboxProcessor | None = None
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    def _keeper(self) -> InboxProcessor:
+        """The inbox of messages kept while the action server was away (built on first use)."""
+        if self.kept is None:
+            url = self._database_url or load_settings().database_url
+            self.kept = InboxProcessor(Inbox(Database(url)), CHANNEL, self._replay)
+            self.kept.start()
+        return self.kept
 
     @classmethod
     def name(cls) -> str:
@@ -63,6 +92,16 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("gopay_rest", __name__)
+        self._on_new_message = on_new_message
+
+        @bp.listener("after_server_start")
+        async def start(app: Any, loop: Any) -> None:
+            self._keeper()  # replays what was kept before a restart
+
+        @bp.listener("before_server_stop")
+        async def stop(app: Any, loop: Any) -> None:
+            if self.kept is not None:
+                await self.kept.stop()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -91,18 +130,50 @@ class RestInput(InputChannel):
             return _error(429, "too many messages, slow down", headers={"Retry-After": str(window)})
         collector = CollectingOutputChannel()
         client = pseudonym(self.settings.identity_key, "address", address, 16)
-        message = UserMessage(
-            text,
-            collector,
-            conventions.conversation_id(CHANNEL, sender),
-            input_channel=CHANNEL,
-            metadata=conventions.with_client(conventions.metadata(CHANNEL, hint), client),
-        )
+        conversation = conventions.conversation_id(CHANNEL, sender)
+        metadata = conventions.with_client(conventions.metadata(CHANNEL, hint), client)
+        unavailable = [{"recipient_id": conversation, "text": _unavailable(text, hint)}]
+        keeper = self._keeper()
+        if await asyncio.to_thread(keeper.inbox.has_pending, CHANNEL, conversation):
+            await self._keep(conversation, text, metadata)  # behind the kept ones, in order
+            return response.json(unavailable)
+        message = UserMessage(text, collector, conversation, input_channel=CHANNEL, metadata=metadata)
         try:
             await on_new_message(message)
+        except ActionServerUnavailable:
+            await self._keep(conversation, text, metadata)
+            return response.json(unavailable)
         except Exception as exc:  # noqa: BLE001 - like Rasa's channel: answer what was said so far
             logger.error("rest: message handling failed: %s", type(exc).__name__)
         return response.json(collector.messages)
+
+    async def _keep(self, conversation: str, text: str, metadata: dict[str, Any]) -> None:
+        logger.warning("rest: action server unavailable; message kept for %s", conversation)
+        await self._keeper().accept(
+            conversation,
+            uuid.uuid4().hex,
+            {"text": text, "metadata": metadata},
+            sequence=time.time_ns() // 1000,
+        )
+
+    async def _replay(self, entry: InboxEntry) -> list[dict[str, Any]]:
+        """The kept message's turn, once the action server answers again."""
+        if self._on_new_message is None:
+            raise Defer("no Rasa handler yet")
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            str(entry.payload["text"]),
+            collector,
+            entry.conversation_id,
+            input_channel=CHANNEL,
+            message_id=entry.message_id,
+            metadata=dict(entry.payload.get("metadata") or {}),
+        )
+        try:
+            await self._on_new_message(message)
+        except ActionServerUnavailable as exc:
+            raise Defer(str(exc)) from None
+        return collector.messages
 
     def parse(self, body: bytes | None) -> tuple[str, str, str | None]:
         """Sender, text and language hint of a request body; ``InputRejected`` otherwise."""
@@ -125,6 +196,10 @@ class RestInput(InputChannel):
             )
         direct = not any(name in headers for name in _FORWARDING)
         return direct and clientaddr.is_loopback(peer)
+
+
+def _unavailable(text: str, hint: str | None) -> str:
+    return catalogue.text("notice.temporarily_unavailable", language.resolve(text, hint))
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:

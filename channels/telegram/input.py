@@ -90,7 +90,7 @@ class TelegramInput(InputChannel):
         @bp.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
             if self.service is not None:
-                self.service.start()
+                self.service.start(agent=lambda: getattr(app.ctx, "agent", None))
 
         @bp.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -127,7 +127,11 @@ class TelegramInput(InputChannel):
             payload = json.loads(request.body or b"")
         except ValueError:
             return response.json({"error": "body is not JSON"}, status=400)
-        outcome = await self.service.accept(payload)
+        try:
+            outcome = await self.service.accept(payload)
+        except Exception as exc:  # noqa: BLE001 - the inbox is unreachable: Telegram retries
+            logger.error("telegram: update not recorded (%s); asking Telegram to retry", type(exc).__name__)
+            return response.json({"error": "temporarily unavailable"}, status=503)
         if outcome is Accepted.INVALID:
             return response.json({"error": "not a Telegram update"}, status=400)
         return response.json({"status": outcome.value})

@@ -1,4 +1,9 @@
-"""Every call to the Bot API goes through here: pacing, 429 handling and safe retries.
+"""Direct calls to the Bot API: pacing, 429 handling and safe retries.
+
+The bot's messages to a chat do not come here: they go through the durable outbox
+(:mod:`channels.telegram.delivery`), which retries until delivered. What remains here are
+the calls that only matter while a turn runs (chat actions, callback answers, keyboard
+edits), and ``send_message``/``send_photo`` for tools and tests.
 
 Telegram has no idempotency key, so a message is re-sent only when the failure proves that
 Telegram never acted on it (connection refused, 429, 5xx answer). When the request may

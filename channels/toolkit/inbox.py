@@ -176,6 +176,20 @@ class Inbox:
         with self.database.engine.connect() as conn:
             return len(conn.execute(query).all())
 
+    def has_pending(self, channel: str, conversation_id: str) -> bool:
+        """Whether the conversation has an entry not yet done (new messages queue behind it)."""
+        query = (
+            select(table.c.id)
+            .where(
+                table.c.channel == channel,
+                table.c.conversation_id == conversation_id,
+                table.c.state == EntryState.PENDING.value,
+            )
+            .limit(1)
+        )
+        with self.database.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def claim_next(self, channel: str, conversation_id: str, owner: str) -> InboxEntry | None:
         """Lease the conversation's oldest pending entry if it is due and nobody holds it."""
         now = self.clock()
@@ -489,6 +503,11 @@ class InboxProcessor:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. the tracker store is unreachable
             logger.exception("inbox %s: entry %s failed; it will be retried", self.channel, entry.id)
+            return await self._defer(entry, Defer(durable.short(exc)))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a turn stopped unsaved (the action server is away)
+            logger.warning("inbox %s: entry %s stopped (%s); it will be retried", self.channel, entry.id, exc)
             return await self._defer(entry, Defer(durable.short(exc)))
         finally:
             keeper.cancel()

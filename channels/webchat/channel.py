@@ -35,8 +35,9 @@ from channels.webchat.origins import OriginPolicy
 from channels.webchat.output import WebChatOutput
 from channels.webchat.queue import QueueDesk
 from channels.webchat.settings import WebChatSettings
+from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
 from gopay_support.adapters.shared_limits import LimiterFactory
-from gopay_support.core import bounds, clientaddr
+from gopay_support.core import bounds, catalogue, clientaddr, language
 from gopay_support.core.conversation import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,17 @@ class WebChatInput(SocketIOInput):
                 message_id=client_id,
                 metadata=metadata,
             )
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except ActionServerUnavailable:
+                # The turn stopped unsaved (the conversation is where it was). Say so instead
+                # of silence; the ack tells the widget the message was not delivered.
+                logger.warning("Web chat message %s: action server unavailable", client_id or "(no id)")
+                await self.gate.release(conversation, client_id)
+                lang = language.resolve(text, metadata.get(conventions.LANGUAGE))
+                unavailable = {"text": catalogue.text("notice.temporarily_unavailable_retry", lang)}
+                await sio.emit(self.bot_message_evt, unavailable, room=sid, namespace=namespace)
+                return {"status": "unavailable", "client_message_id": client_id}
         else:
             logger.info("Web chat message %s: %s", verdict.value, client_id or "(no id)")
             notice = refusal_text(

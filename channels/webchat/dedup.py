@@ -37,6 +37,10 @@ class SeenIds(Protocol):
         """Remember ``message_id``; ``False`` if it was remembered already (by anyone)."""
         ...
 
+    async def release(self, session: str, message_id: str) -> None:
+        """Forget ``message_id``: its turn did not happen, so a resend must go through."""
+        ...
+
 
 class RecentIds:
     """The last ``per_session`` message ids of the ``max_sessions`` most active sessions."""
@@ -61,6 +65,11 @@ class RecentIds:
         while len(self._seen) > self._max_sessions:
             self._seen.popitem(last=False)
         return True
+
+    async def release(self, session: str, message_id: str) -> None:
+        ids = self._seen.get(session)
+        if ids is not None:
+            ids.pop(message_id, None)
 
 
 #: The channel's name in the records table, and the kind of its message-id records.
@@ -94,6 +103,11 @@ class SharedIds:
             await asyncio.to_thread(self.records.prune, RECORDS_CHANNEL, MESSAGE_ID_KIND, KEEP_IDS)
         return await asyncio.to_thread(
             self.records.put_if_absent, RECORDS_CHANNEL, MESSAGE_ID_KIND, _key(session, message_id), 1
+        )
+
+    async def release(self, session: str, message_id: str) -> None:
+        await asyncio.to_thread(
+            self.records.delete, RECORDS_CHANNEL, MESSAGE_ID_KIND, _key(session, message_id)
         )
 
 

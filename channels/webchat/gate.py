@@ -75,6 +75,11 @@ class MessageGate:
             return Verdict.DUPLICATE  # the same resend, admitted meanwhile by another server
         return Verdict.ACCEPTED
 
+    async def release(self, session: str, client_id: str | None) -> None:
+        """An admitted message whose turn did not happen: its resend is not a duplicate."""
+        if client_id:
+            await self._recent.release(session, client_id)
+
     def admit_connection(self, address: str) -> bool:
         """A new socket from ``address``: counted against the same per-address budget."""
         return allow_all([(self._per_address, f"connect:{address}")]) is None

@@ -55,6 +55,16 @@ MESSAGES: dict[str, Bilingual] = {
         "Sorry, I don't know that command. Just describe your question in words, or send /start to begin.",
     ),
     "notice.greeting": Bilingual("你好", "Hello"),
+    "notice.temporarily_unavailable": Bilingual(
+        "服务暂时不可用，您的消息已保留，恢复后会立即为您处理，无需重复发送。",
+        "The service is temporarily unavailable. Your message is kept and will be handled "
+        "as soon as it is back; no need to send it again.",
+    ),
+    "notice.temporarily_unavailable_retry": Bilingual(
+        "服务暂时不可用，这条消息还没有处理，请稍后再发送一次。",
+        "The service is temporarily unavailable and this message was not processed yet. "
+        "Please send it again in a moment.",
+    ),
     # -- buttons -------------------------------------------------------------------------------
     "button.none_of_these": Bilingual("都不是", "None of these"),
     # -- transcripts and tickets (read by agents) ---------------------------------------------

@@ -380,3 +380,34 @@ def test_page_shows_user_html_as_text_and_keeps_it_masked(tmp_path):
                 await browser.close()
 
     run(scenario())
+
+
+def test_operator_actions_are_safe_to_repeat(tmp_path):
+    """A double click on Resolve asks the customer for a rating once; claim and transfer
+    sent twice leave the handoff as one would."""
+
+    async def scenario() -> None:
+        async with running(tmp_path) as env:
+            handoff = env.enqueue()
+            base = f"/api/handoffs/{handoff}"
+            async with Agent(env) as alice, Agent(env) as bob:
+                await alice.login("alice")
+                await bob.login("bob")
+                claims = await asyncio.gather(alice.post(base + "/claim"), alice.post(base + "/claim"))
+                assert [r.status for r in claims] == [200, 200]
+                assert env.handoffs.get(handoff).agent == "alice"
+                for _ in range(2):
+                    assert (await alice.post(base + "/transfer", {"to": "bob"})).status == 200
+                assert [(t.from_agent, t.to_agent) for t in env.handoffs.transfers(handoff)] == [
+                    ("alice", "bob")
+                ]
+                env.rasa.calls.clear()
+                clicks = await asyncio.gather(
+                    *(bob.post(base + "/resolve", {"resolution": "done"}) for _ in range(2))
+                )
+                assert [r.status for r in clicks] == [200, 200]
+                assert (await bob.post(base + "/resolve", {"resolution": "done"})).status == 200
+                triggers = [c for c in env.rasa.calls if c[0] == "trigger"]
+                assert [c[2] for c in triggers] == [{"name": RESOLVED_INTENT}]  # one rating prompt
+
+    run(scenario())

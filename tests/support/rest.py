@@ -3,10 +3,12 @@ blueprint under ``/webhooks/rest`` and a recording stand-in for Rasa's message h
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sanic import Sanic
@@ -22,7 +24,9 @@ TOKEN = "rest-test-token"
 
 def channel(**changes: Any) -> RestInput:
     settings: dict[str, Any] = {"token": TOKEN, "identity_key": "test-identity-key", **changes}
-    return RestInput(RestSettings(**settings))
+    # The inbox of kept messages goes to a database of the test's own, not the checkout's var/.
+    database = Path(tempfile.mkdtemp(prefix="rest-test-")) / "app.db"
+    return RestInput(RestSettings(**settings), database_url=f"sqlite:///{database}")
 
 
 @dataclass
@@ -36,10 +40,11 @@ class Live:
 
 
 @asynccontextmanager
-async def running(rest: RestInput) -> AsyncIterator[Live]:
+async def running(rest: RestInput, rasa: Any = None) -> AsyncIterator[Live]:
+    """``rasa``: Rasa's message handler (default: a :class:`RecordingBot`)."""
     bot = RecordingBot()
     app = Sanic(f"rest_test_{uuid.uuid4().hex[:12]}")
-    app.blueprint(rest.blueprint(bot), url_prefix="/webhooks/rest")
+    app.blueprint(rest.blueprint(rasa or bot), url_prefix="/webhooks/rest")
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False

@@ -54,8 +54,8 @@ class Live:
 
 
 @asynccontextmanager
-async def running(channel: WebChatInput) -> AsyncIterator[Live]:
-    bot = RecordingBot()
+async def running(channel: WebChatInput, bot: RecordingBot | None = None) -> AsyncIterator[Live]:
+    bot = bot or RecordingBot()
     app = Sanic(f"webchat_test_{uuid.uuid4().hex[:12]}")
     port = free_port()
     # The test server's own address is its public origin, as GOPAY_PUBLIC_ORIGINS makes it

@@ -21,6 +21,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from gopay_support.adapters.rasa import action_calls
 from gopay_support.core import catalogue, language
 from gopay_support.core.settings import ContactDetails
 from gopay_support.wiring import CONTACT_SETTINGS, load_settings
@@ -36,6 +37,9 @@ class ConfiguredResponseGenerator(TemplatedNaturalLanguageGenerator):
         contact: ContactDetails | None = None,
     ) -> None:
         super().__init__((domain or Domain.empty()).responses)
+        # Built in every Rasa server (endpoints.yml): make its action calls patient and let a
+        # turn stop unsaved while the action server is away (action_calls).
+        action_calls.install()
         # Rasa builds the generator from endpoints.yml: this is the Rasa process's entry point.
         self.contact = contact or load_settings().contact
         #: Missing contact settings already reported in the log (once per process each).

@@ -22,9 +22,11 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 from sqlalchemy import func
 
 logger = logging.getLogger(__name__)
@@ -45,12 +47,37 @@ def memoise_event_type_lookup() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 
 
+class TrackerStoreUnusable(RasaException):
+    """The configured tracker store cannot keep conversations (Rasa would use memory)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The tracker store cannot be used ({detail}). Fix tracker_store in the endpoints "
+            "file (for SQLite: the folder of `db` must exist) instead of running without one."
+        )
+
+
 class SQLTrackerStoreFastEvents(SQLTrackerStore):
     """``type: SQL`` as Rasa ships it, plus the memoised event-type look-up."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
         memoise_event_type_lookup()
         super().__init__(*args, **kwargs)
+        self._require_tables()
+
+    def _require_tables(self) -> None:
+        """Fail the server's start when the store cannot be used.
+
+        Rasa's SQL store only logs "Could not create tables" (e.g. an SQLite file in a folder
+        that does not exist) and then every turn falls back to an in-memory store: the
+        conversations would be lost at the next restart without anyone noticing.
+        """
+        try:
+            ready = sqlalchemy.inspect(self.engine).has_table(self.Base.metadata.sorted_tables[0].name)
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            raise TrackerStoreUnusable(f"{self.engine.url!r}: {type(exc).__name__}: {exc}") from exc
+        if not ready:
+            raise TrackerStoreUnusable(f"{self.engine.url!r}: the events table could not be created")
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erased_this_turn(tracker):

@@ -93,3 +93,26 @@ def test_purge_removes_conversations_untouched_since_the_cutoff(tmp_path: Path) 
     asyncio.run(db.save(recent))
     assert db.purge_inactive(now - 180 * 86400) == 1
     assert stored_senders(db) == {"rest:recent"}
+
+
+def test_a_missing_sqlite_folder_fails_at_start_instead_of_falling_back_to_memory(tmp_path) -> None:
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from gopay_support.adapters.rasa.tracker_store import TrackerStoreUnusable
+
+    missing = tmp_path / "no-such-folder" / "tracker.db"
+    config = EndpointConfig(
+        type="gopay_support.adapters.rasa.tracker_store.SQLTrackerStoreFastEvents",
+        dialect="sqlite",
+        db=str(missing),
+    )
+    with pytest.raises(TrackerStoreUnusable, match="folder of `db` must exist"):
+        TrackerStore.create(config, Domain.empty())
+    # The same configuration with the folder in place is a working persistent store.
+    missing.parent.mkdir()
+    store = TrackerStore.create(config, Domain.empty())
+    assert (
+        "SQLTrackerStoreFastEvents" in type(store).__name__
+        or "SQLTrackerStoreFastEvents" in type(getattr(store, "_tracker_store", store)).__name__
+    )

@@ -8,8 +8,11 @@ from typing import Any
 
 import aiohttp
 from support.rest import TOKEN, channel, running
+from support.webchat import RecordingBot
 
 from channels.rest import RestInput
+from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
+from gopay_support.core import catalogue
 
 
 def run(coro: Any) -> Any:
@@ -110,3 +113,37 @@ def test_a_caller_outside_loopback_needs_the_token() -> None:
 def test_credentials_build_the_channel_from_the_environment() -> None:
     rest = RestInput.from_credentials(None)
     assert isinstance(rest, RestInput) and rest.settings.token and rest.name() == "rest"
+
+
+def test_a_message_the_action_server_could_not_take_is_kept_answered_with_a_notice_and_replayed() -> None:
+    rest = channel()
+    recorder = RecordingBot()
+    away = {"down": True}
+
+    async def rasa(message: Any) -> None:
+        if away["down"]:
+            raise ActionServerUnavailable("action_submit_ticket")  # as Rasa's turn stops unsaved
+        await recorder(message)
+
+    notice = catalogue.text("notice.temporarily_unavailable", "en")
+
+    async def scenario() -> None:
+        async with running(rest, rasa) as live:
+            status, answer = await post(live.webhook, {"sender": "me", "message": "yes"})
+            assert (status, answer) == (200, [{"recipient_id": "rest:me", "text": notice}])
+            # A later message of the same sender queues behind the kept one.
+            status, answer = await post(live.webhook, {"sender": "me", "message": "thanks"})
+            assert (status, answer) == (200, [{"recipient_id": "rest:me", "text": notice}])
+            assert recorder.messages == []
+            away["down"] = False  # the action server is back: the kept messages are replayed
+            kept = rest.kept
+            assert kept is not None
+            deadline = asyncio.get_running_loop().time() + 30
+            while await asyncio.to_thread(kept.inbox.has_pending, "rest", "rest:me"):
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.1)
+            status, answer = await post(live.webhook, {"sender": "me", "message": "hi"})
+            assert answer[0]["text"].startswith("echo: hi")
+
+    run(scenario())
+    assert [m.text for m in recorder.messages] == ["yes", "thanks", "hi"]  # once each, in order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -49,6 +50,7 @@ def test_webhook_is_registered_with_the_secret_after_telegram_comes_back(
     run(scenario())
     assert [c.status for c in fake.calls_to("getMe")][:3] == [502, 502, 200]
     assert fake.webhook["url"] == url and fake.webhook["secret_token"] == SECRET
+    assert fake.webhook["max_connections"] == 40
 
 
 def test_start_up_neither_blocks_nor_fails_when_telegram_is_unreachable(db_url: str) -> None:
@@ -66,7 +68,9 @@ def test_start_up_neither_blocks_nor_fails_when_telegram_is_unreachable(db_url: 
             assert time.monotonic() - started < 5
             reply = await bot.post(load_update("private_text_zh"))
             assert reply.json() == {"status": "queued"}  # accepted even though Telegram is down
-            await bot.drain()
+            await bot.drain(deliveries=False)
+            # The answer waits in the outbox until Telegram is back.
+            assert await asyncio.to_thread(bot.channel.service.outbox.pending_count) == 1
 
     run(scenario())
     assert len(core.messages) == 1

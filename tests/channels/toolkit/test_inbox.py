@@ -199,3 +199,33 @@ def test_three_processes_receiving_the_same_messages_process_each_once_in_order(
     for conversation, n, _pid in lines:
         by_conversation[conversation].append(int(n))
     assert all(ns == sorted(ns) for ns in by_conversation.values())
+
+
+def test_has_pending_tells_whether_a_conversation_has_unfinished_entries(db_url: str) -> None:
+    inbox = Inbox.from_url(db_url)
+    assert not inbox.has_pending("rest", "rest:a")
+    inbox.record("rest", "rest:a", "k1", {"text": "yes"})
+    assert inbox.has_pending("rest", "rest:a")
+    assert not inbox.has_pending("rest", "rest:b") and not inbox.has_pending("telegram", "rest:a")
+    entry = inbox.claim_next("rest", "rest:a", "me")
+    assert entry is not None and inbox.complete(entry, "me")
+    assert not inbox.has_pending("rest", "rest:a")
+
+
+class TurnStopped(BaseException):  # noqa: N818 - like action_calls.ActionServerUnavailable
+    pass
+
+
+def test_a_turn_stopped_by_a_base_exception_is_kept_and_retried(db_url: str) -> None:
+    inbox = Inbox.from_url(db_url)
+    handler = Handler({"a": [TurnStopped("action server unavailable")]})
+
+    async def scenario() -> None:
+        processor = InboxProcessor(inbox, "email", handler, backoff=FAST, scan_interval=0.05)
+        processor.start()
+        await processor.accept("email:1", "a", {"text": "a"})
+        await until(lambda: handler.done == ["a"])
+        await processor.stop()
+
+    asyncio.run(scenario())
+    assert [e.attempt for e in handler.tries] == [1, 2]

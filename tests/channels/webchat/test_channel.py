@@ -198,3 +198,30 @@ def test_events_without_or_with_extra_arguments_are_still_acknowledged() -> None
             await client.close()
 
     run(scenario())
+
+
+def test_action_server_away_gets_a_notice_not_silence_and_the_ack_says_not_delivered() -> None:
+    from support.webchat import RecordingBot
+
+    from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
+    from gopay_support.core import catalogue
+
+    class Away(RecordingBot):
+        async def __call__(self, message):  # type: ignore[no-untyped-def]
+            self.messages.append(message)
+            raise ActionServerUnavailable("action_submit_ticket")
+
+    async def scenario() -> None:
+        async with running(channel(), bot) as live:
+            client = ChatClient(live)
+            await client.connect()
+            ack = await client.say("yes", client_id="d" * 32, language="en")
+            assert ack == {"status": "unavailable", "client_message_id": "d" * 32}
+            assert client.received == [{"text": catalogue.text("notice.temporarily_unavailable_retry", "en")}]
+            # The widget's resend of that message is a new try, not a duplicate.
+            again = await client.say("yes", client_id="d" * 32, language="en")
+            assert again["status"] == "unavailable" and len(bot.messages) == 2
+            await client.close()
+
+    bot = Away()
+    run(scenario())

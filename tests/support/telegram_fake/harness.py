@@ -75,10 +75,11 @@ class Running:
             return await self.client.post("/webhooks/telegram/webhook", content=raw, headers=headers)
         return await self.client.post("/webhooks/telegram/webhook", json=update, headers=headers)
 
-    async def drain(self, timeout: float = 20.0) -> None:
-        """Wait until the background workers processed everything queued."""
+    async def drain(self, timeout: float = 20.0, deliveries: bool = True) -> None:
+        """Wait until every accepted update is processed and (``deliveries``) its answers
+        delivered."""
         if self.channel.service is not None:
-            await self.channel.service.queues.join(timeout)
+            await self.channel.service.drain(timeout, deliveries=deliveries)
 
 
 @asynccontextmanager
