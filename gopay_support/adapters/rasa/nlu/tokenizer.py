@@ -12,6 +12,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from gopay_support.core import text as segmentation
+from gopay_support.core.script import to_simplified
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -20,7 +21,9 @@ class BilingualTokenizer(Tokenizer):
 
     Rasa's WhitespaceTokenizer cannot cut Chinese and JiebaTokenizer would add a second
     segmentation library; character tokens plus word n-grams in the featurizer cover
-    Chinese words and typos (充直 / 充值) without a dictionary.
+    Chinese words and typos (充直 / 充值) without a dictionary. Traditional characters
+    are read as simplified ones (儲值失敗 → 储值失败) before cutting; the message text itself
+    is left as typed, the conversion keeps offsets, so token positions match it.
     """
 
     @staticmethod
@@ -44,7 +47,7 @@ class BilingualTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
-        pieces = segmentation.tokens(text)
+        pieces = segmentation.tokens(to_simplified(text))
         if not pieces:
             # Only punctuation or whitespace: keep one token so featurizers have input.
             return [Token(text, 0)] if text else []
