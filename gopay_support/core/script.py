@@ -60,4 +60,3 @@ def to_simplified(text: str) -> str:
 
 def _single(converted: str, original: str) -> str:
     return converted if len(converted) == 1 else original
-
