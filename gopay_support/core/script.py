@@ -52,11 +52,11 @@ def to_simplified(text: str) -> str:
     if not has_cjk(text):
         return text
     converter = _converter(_T2S)
-    converted = converter.convert(text)
+    converted = str(converter.convert(text))
     if len(converted) == len(text):
         return converted
     return "".join(_single(converter.convert(ch), ch) for ch in text)
 
 
-def _single(converted: str, original: str) -> str:
-    return converted if len(converted) == 1 else original
+def _single(converted: object, original: str) -> str:
+    return converted if isinstance(converted, str) and len(converted) == 1 else original

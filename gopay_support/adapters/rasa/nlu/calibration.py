@@ -10,6 +10,8 @@ threshold is read off the precision/coverage table of the NLU report
 
 :class:`TrackingNumberIntent` reads a message that carries a tracking number and nothing
 else the model understood (out of scope or not understood) as a status request.
+:class:`TypedRating` reads a message that is only a 1-5 rating ("5", "4分") as the CSAT
+rating the buttons send; action_csat_rate stores it when a handoff awaits a rating.
 """
 
 from __future__ import annotations
@@ -20,15 +22,18 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from gopay_support.adapters.rasa.nlu.base import StatelessComponent
 from gopay_support.core import parse_data
+from gopay_support.core.handoff.model import typed_rating
 
 #: Output key recording a demoted FAQ answer (read by the NLU report's trade-off table).
 FAQ_GATE = "faq_gate"
 TICKET_STATUS = "ticket_status"
+CSAT_RATE = "csat_rate"
+CSAT_RATING = "csat_rating"
 
 
 def _rank_first(message: Message, prediction: dict[str, Any]) -> None:
@@ -97,4 +102,27 @@ class TrackingNumberIntent(StatelessComponent):
                 None,
             ):
                 _rank_first(message, {"name": TICKET_STATUS, "confidence": 1.0})
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class TypedRating(StatelessComponent):
+    """A message that is only a 1-5 rating is ``csat_rate`` with the ``csat_rating`` entity."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            rating = typed_rating(text)
+            if rating is None:
+                continue
+            entity = {
+                "entity": CSAT_RATING,
+                "value": str(rating),
+                "start": 0,
+                "end": len(text),
+                "extractor": type(self).__name__,
+            }
+            others = [e for e in message.get(ENTITIES) or [] if e.get("entity") != CSAT_RATING]
+            message.set(ENTITIES, [*others, entity], add_to_output=True)
+            _rank_first(message, {"name": CSAT_RATE, "confidence": 1.0})
         return messages
