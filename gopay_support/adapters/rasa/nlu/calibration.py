@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from gopay_support.adapters.rasa.nlu.base import StatelessComponent
-from gopay_support.core import parse_data
+from gopay_support.core import parse_data, tracking
 from gopay_support.core.handoff.model import typed_rating
 
 #: Output key recording a demoted FAQ answer (read by the NLU report's trade-off table).
@@ -86,7 +86,8 @@ class FaqTopicGate(StatelessComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TrackingNumberIntent(StatelessComponent):
-    """A message with a tracking number that was not otherwise understood is ``ticket_status``.
+    """A message with a tracking number that was not otherwise understood is ``ticket_status``;
+    so is one with a malformed number ("GP-1234567"), which the status form then explains.
 
     Runs last (after :class:`FaqTopicGate`). A message that says something else about the
     number ("GP-… 转人工", "open a ticket about GP-…") keeps its intent.
@@ -94,7 +95,8 @@ class TrackingNumberIntent(StatelessComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if not any(e.get("entity") == "ticket_id" for e in message.get(ENTITIES) or []):
+            has_number = any(e.get("entity") == "ticket_id" for e in message.get(ENTITIES) or [])
+            if not has_number and not tracking.find_malformed(message.get(TEXT) or ""):
                 continue
             if parse_data.intent(message.as_dict()) in (
                 parse_data.FALLBACK_INTENT,

@@ -134,11 +134,13 @@ def test_a_tracking_number_not_otherwise_understood_is_a_status_request() -> Non
     bare = _with_number("GP-ABCDEFGH", "out_of_scope")
     unsure = _with_number("查一下gp zzzz zzzz", "nlu_fallback")
     handoff = _with_number("GP-ABCDEFGH 我要转人工", "human_handoff")
-    no_number = _with_number("GP-ABCDEFG", "out_of_scope")  # 7 characters: not a number
-    TrackingNumberIntent().process([bare, unsure, handoff, no_number])
+    malformed = _with_number("GP-ABCDEFG", "out_of_scope")  # 7 characters: explained by the form
+    no_number = _with_number("my gps is off", "out_of_scope")
+    TrackingNumberIntent().process([bare, unsure, handoff, malformed, no_number])
     assert bare.get("intent") == {"name": "ticket_status", "confidence": 1.0}
     assert unsure.get("intent")["name"] == "ticket_status"
     assert handoff.get("intent")["name"] == "human_handoff"
+    assert malformed.get("intent")["name"] == "ticket_status" and not malformed.get("entities")
     assert no_number.get("intent")["name"] == "out_of_scope"
 
 
