@@ -32,6 +32,9 @@ from gopay_support.core.handoff.model import typed_rating
 #: Output key recording a demoted FAQ answer (read by the NLU report's trade-off table).
 FAQ_GATE = "faq_gate"
 TICKET_STATUS = "ticket_status"
+#: Labels that, with a tracking number in the message, mean "what is the status of this
+#: ticket": not understood, out of scope, or the FAQ on how tickets are handled in general.
+_ABOUT_A_NUMBER = frozenset({parse_data.OUT_OF_SCOPE, "faq/ticket_process"})
 CSAT_RATE = "csat_rate"
 CSAT_RATING = "csat_rating"
 
@@ -89,8 +92,9 @@ class TrackingNumberIntent(StatelessComponent):
     """A message with a tracking number that was not otherwise understood is ``ticket_status``;
     so is one with a malformed number ("GP-1234567"), which the status form then explains.
 
-    Runs last (after :class:`FaqTopicGate`). A message that says something else about the
-    number ("GP-… 转人工", "open a ticket about GP-…") keeps its intent.
+    Runs after :class:`FaqTopicGate`. So is one the model took for the general FAQ on how
+    tickets are handled ("tracking number GP-… status?"). A message that says something else
+    about the number ("GP-… 转人工", "open a ticket about GP-…") keeps its intent.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -98,11 +102,7 @@ class TrackingNumberIntent(StatelessComponent):
             has_number = any(e.get("entity") == "ticket_id" for e in message.get(ENTITIES) or [])
             if not has_number and not tracking.find_malformed(message.get(TEXT) or ""):
                 continue
-            if parse_data.intent(message.as_dict()) in (
-                parse_data.FALLBACK_INTENT,
-                parse_data.OUT_OF_SCOPE,
-                None,
-            ):
+            if parse_data.contract_label(message.as_dict()) in _ABOUT_A_NUMBER:
                 _rank_first(message, {"name": TICKET_STATUS, "confidence": 1.0})
         return messages
 

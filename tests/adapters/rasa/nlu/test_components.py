@@ -46,6 +46,16 @@ def test_tokenizer_reads_traditional_characters_as_simplified() -> None:
     assert [text[t.start : t.end] for t in tokens][2:5] == ["帳", "戶", "被"]
 
 
+def test_tokenizer_reads_a_contrast_from_its_point_on() -> None:
+    assert _tokens("不是提现 是充值没到账") == ["是", "充", "值", "没", "到", "账"]
+    assert _tokens("this isnt about a refund, my top up failed") == ["my", "top", "up", "failed"]
+    assert _tokens("我没有收到验证码 注册不了")[:3] == ["我", "没", "有"]  # two facts, no contrast
+    text = "not a refund, my top up failed"
+    tokenizer = BilingualTokenizer(BilingualTokenizer.get_default_config())
+    for token in tokenizer.tokenize(Message(data={"text": text}), "text"):
+        assert text[token.start : token.end] == token.text
+
+
 def test_tokenizer_never_returns_nothing_for_text() -> None:
     assert _tokens("？？？") == ["？？？"]
 
@@ -134,9 +144,12 @@ def test_a_tracking_number_not_otherwise_understood_is_a_status_request() -> Non
     bare = _with_number("GP-ABCDEFGH", "out_of_scope")
     unsure = _with_number("查一下gp zzzz zzzz", "nlu_fallback")
     handoff = _with_number("GP-ABCDEFGH 我要转人工", "human_handoff")
+    process = _with_number("GP-7K3D9Q2X 的处理流程到哪一步了", "faq")
+    process.set("response_selector", {"faq": {"response": {"intent_response_key": "faq/ticket_process"}}})
     malformed = _with_number("GP-ABCDEFG", "out_of_scope")  # 7 characters: explained by the form
     no_number = _with_number("my gps is off", "out_of_scope")
-    TrackingNumberIntent().process([bare, unsure, handoff, malformed, no_number])
+    TrackingNumberIntent().process([bare, unsure, handoff, process, malformed, no_number])
+    assert process.get("intent")["name"] == "ticket_status"
     assert bare.get("intent") == {"name": "ticket_status", "confidence": 1.0}
     assert unsure.get("intent")["name"] == "ticket_status"
     assert handoff.get("intent")["name"] == "human_handoff"
