@@ -316,7 +316,8 @@ def row_of(example: Example, parse: dict) -> dict:
         "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 3),
         "faq_candidate": candidate,
         "faq_confidence": round(confidence, 4),
-        "language": example.language or language.resolve(example.text),
+        # The language the message is written in ("请用英文回答" is a Chinese message).
+        "language": example.language or language.written(example.text) or language.DEFAULT,
         "slices": list(example.slices),
     }
 

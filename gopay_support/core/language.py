@@ -61,13 +61,14 @@ _REQUEST_RE = {
         r"(?:用|说|講|讲|說|换成|換成|改成|切换到|切換到|来点|回复|回覆)\s*(?:英文|英语|英語)"
         r"|(?:英文|英语|英語)\s*(?:回答|回复|回覆|交流|沟通|溝通)"
         r"|\b(?:in|speak|use|switch\s+to|reply\s+in|answer\s+in|talk\s+in)\s+english\b"
-        r"|^\W*english\s*(?:please|pls|plz)?\W*$",
+        r"|\benglish\s+only\b|\bonly\s+english\b|^\W*english\s*(?:please|pls|plz)?\W*$",
         re.IGNORECASE,
     ),
     "zh": re.compile(
         r"(?:用|说|講|讲|說|换成|換成|改成|切换到|切換到|回复|回覆)\s*(?:中文|汉语|漢語|普通话|普通話|华语|華語)"
         r"|(?:中文|汉语|漢語)\s*(?:回答|回复|回覆|交流|沟通|溝通)"
         r"|\b(?:in|speak|use|switch\s+to|reply\s+in|answer\s+in|talk\s+in)\s+(?:chinese|mandarin)\b"
+        r"|\b(?:chinese|mandarin)\s+only\b|\bonly\s+(?:chinese|mandarin)\b"
         r"|^\W*(?:chinese|mandarin)\s*(?:please|pls|plz)?\W*$",
         re.IGNORECASE,
     ),
@@ -80,6 +81,19 @@ def requested(text: str) -> str | None:
     return asked[0] if len(asked) == 1 else None
 
 
+#: What a message may hold besides the request and still be only a request ("could you", "麻烦").
+_REQUEST_ONLY_WORDS, _REQUEST_ONLY_CJK = 3, 4
+
+
+def only_requests_language(text: str) -> bool:
+    """A language request and (almost) nothing else: "could you reply in English", "请说中文"."""
+    asked = requested(text)
+    if not asked:
+        return False
+    rest = _REQUEST_RE[asked].sub(" ", text)
+    return count_cjk(rest) <= _REQUEST_ONLY_CJK and len(_LATIN_WORD_RE.findall(rest)) <= _REQUEST_ONLY_WORDS
+
+
 def detect(text: str) -> str | None:
     """Return ``"zh"``, ``"en"`` or ``None`` when the text carries no language signal.
 
@@ -87,9 +101,13 @@ def detect(text: str) -> str | None:
     """
     if not text or text.lstrip().startswith("/"):
         return None
-    asked = requested(text)
-    if asked:
-        return asked
+    return requested(text) or written(text)
+
+
+def written(text: str) -> str | None:
+    """The language ``text`` is written in (``None`` without a signal), whatever it asks for."""
+    if not text or text.lstrip().startswith("/"):
+        return None
     cjk = count_cjk(text)
     words = [w.lower() for w in _LATIN_WORD_RE.findall(_strip_values(text))]
     english = [w for w in words if w not in _NEUTRAL_WORDS]

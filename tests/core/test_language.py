@@ -133,3 +133,23 @@ def test_one_latin_word_does_not_switch_an_established_language() -> None:
 def test_one_latin_word_counts_when_nothing_stronger_was_said() -> None:
     assert language.of_events([_turn("hello")]) == "en"
     assert language.is_weak_signal("abc") and not language.is_weak_signal("top up failed")
+
+
+def test_the_written_language_ignores_the_request() -> None:
+    assert language.written("請改用英文回答") == "zh" and language.detect("請改用英文回答") == "en"
+    assert language.written("answer in chinese please") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("could you reply in english", True),
+        ("english only please", True),
+        ("麻烦请说中文", True),
+        ("请用中文回答 充值失败了怎么办", False),
+        ("in english please: my top up failed yesterday", False),
+        ("充值失败了", False),
+    ],
+)
+def test_a_message_that_only_asks_for_a_language(text: str, expected: bool) -> None:
+    assert language.only_requests_language(text) is expected

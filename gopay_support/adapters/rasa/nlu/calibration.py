@@ -10,6 +10,8 @@ threshold is read off the precision/coverage table of the NLU report
 
 :class:`TrackingNumberIntent` reads a message that carries a tracking number and nothing
 else the model understood (out of scope or not understood) as a status request.
+:class:`LanguageRequest` reads a message that only asks for a reply language as
+``switch_language`` (the request is a fixed phrase: :func:`gopay_support.core.language.requested`).
 :class:`TypedRating` reads a message that is only a 1-5 rating ("5", "4分") as the CSAT
 rating the buttons send; action_csat_rate stores it when a handoff awaits a rating.
 """
@@ -26,7 +28,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from gopay_support.adapters.rasa.nlu.base import StatelessComponent
-from gopay_support.core import parse_data, tracking
+from gopay_support.core import language, parse_data, tracking
 from gopay_support.core.handoff.model import typed_rating
 
 #: Output key recording a demoted FAQ answer (read by the NLU report's trade-off table).
@@ -35,6 +37,7 @@ TICKET_STATUS = "ticket_status"
 #: Labels that, with a tracking number in the message, mean "what is the status of this
 #: ticket": not understood, out of scope, or the FAQ on how tickets are handled in general.
 _ABOUT_A_NUMBER = frozenset({parse_data.OUT_OF_SCOPE, "faq/ticket_process"})
+SWITCH_LANGUAGE = "switch_language"
 CSAT_RATE = "csat_rate"
 CSAT_RATING = "csat_rating"
 
@@ -127,4 +130,17 @@ class TypedRating(StatelessComponent):
             others = [e for e in message.get(ENTITIES) or [] if e.get("entity") != CSAT_RATING]
             message.set(ENTITIES, [*others, entity], add_to_output=True)
             _rank_first(message, {"name": CSAT_RATE, "confidence": 1.0})
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class LanguageRequest(StatelessComponent):
+    """A message that only asks for a reply language ("could you reply in English") is
+    ``switch_language``; one that asks a question as well keeps its intent (and the reply
+    language follows the request anyway, through the language extractor)."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if language.only_requests_language(message.get(TEXT) or ""):
+                _rank_first(message, {"name": SWITCH_LANGUAGE, "confidence": 1.0})
         return messages

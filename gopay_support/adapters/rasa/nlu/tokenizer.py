@@ -52,7 +52,7 @@ class BilingualTokenizer(Tokenizer):
         text = message.get(attribute) or ""
         normalised = to_simplified(text)
         # A user message with an explicit contrast is read from its point on ("不是提现 是充值
-        #没到账" → "是充值没到账"): the negated clause names what it is not about.
+        # 没到账" → "是充值没到账"): the negated clause names what it is not about.
         point = segmentation.contrast_point(normalised) if attribute == TEXT else 0
         pieces = [(word, start + point) for word, start in segmentation.tokens(normalised[point:])]
         if not pieces:

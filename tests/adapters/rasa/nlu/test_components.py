@@ -2,7 +2,12 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
-from gopay_support.adapters.rasa.nlu.calibration import FaqTopicGate, TrackingNumberIntent, TypedRating
+from gopay_support.adapters.rasa.nlu.calibration import (
+    FaqTopicGate,
+    LanguageRequest,
+    TrackingNumberIntent,
+    TypedRating,
+)
 from gopay_support.adapters.rasa.nlu.entities import LanguageExtractor, TrackingNumberExtractor
 from gopay_support.adapters.rasa.nlu.faq_payload import RetrievalPayloadResolver
 from gopay_support.adapters.rasa.nlu.tokenizer import BilingualTokenizer
@@ -165,3 +170,15 @@ def test_a_typed_rating_is_the_csat_intent_with_its_entity() -> None:
     assert typed.get("intent") == {"name": "csat_rate", "confidence": 1.0}
     assert [(e["entity"], e["value"]) for e in typed.get("entities")] == [("csat_rating", "4")]
     assert other.get("intent")["name"] == "faq" and six.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_message_that_only_asks_for_a_language_is_switch_language() -> None:
+    only = Message(
+        data={"text": "could you reply in english", "intent": {"name": "out_of_scope", "confidence": 0.5}}
+    )
+    more = Message(
+        data={"text": "请用英文回答 充值失败了怎么办", "intent": {"name": "faq", "confidence": 0.9}}
+    )
+    LanguageRequest().process([only, more])
+    assert only.get("intent") == {"name": "switch_language", "confidence": 1.0}
+    assert more.get("intent")["name"] == "faq"
