@@ -1,4 +1,4 @@
-"""Answer only what was understood: the FAQ topic's own confidence, and tracking numbers.
+"""Answer only what was understood: the FAQ topic's own confidence, and fixed-form messages.
 
 DIET says whether a message is an FAQ question; the response selector then picks the topic.
 A message close to the guide's topics but outside them ("how do I use PayPal", "loan
@@ -8,8 +8,8 @@ assistant clarifies with the likeliest topics instead of answering the wrong one
 threshold is read off the precision/coverage table of the NLU report
 (``devtools/nlu_gate.py``, docs/nlu_calibration.md).
 
-:class:`TrackingNumberIntent` reads a message that carries a tracking number and nothing
-else the model understood (out of scope or not understood) as a status request.
+:class:`TrackingNumberIntent` reads a message that carries a tracking number (valid or
+malformed) and nothing else the model understood as a status request.
 :class:`LanguageRequest` reads a message that only asks for a reply language as
 ``switch_language`` (the request is a fixed phrase: :func:`gopay_support.core.language.requested`).
 :class:`TypedRating` reads a message that is only a 1-5 rating ("5", "4分") as the CSAT
