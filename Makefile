@@ -60,7 +60,7 @@ test-stories: $(STAMP) $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out reports/stories --e2e --fail-on-prediction-errors --no-plot
 
 test-nlu: $(STAMP) $(MODEL)
-	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.97 --min-oos-recall 0.95 --max-in-scope-to-oos 0.02
 
 pytest: $(STAMP) $(MODEL)
 	@scripts/ensure_chromium.sh
@@ -72,7 +72,7 @@ test: lint validate test-stories test-nlu pytest
 
 eval: $(STAMP) $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_heldout.yml --out reports/nlu --successes
-	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.95
+	$(PY) -m devtools.nlu_gate --model $(MODEL) --data tests/nlu_heldout.yml --out reports/nlu --min-accuracy 0.97 --min-oos-recall 0.95 --max-in-scope-to-oos 0.02
 
 fuzz: $(STAMP) $(MODEL)
 	GOPAY_FUZZ_EXAMPLES=$${GOPAY_FUZZ_EXAMPLES:-10000} GOPAY_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/security/test_fuzz.py --timeout 7200

@@ -1,7 +1,9 @@
-"""Low-confidence understanding: offer the likeliest topics, then escalate to a person."""
+"""Low-confidence understanding: offer the likeliest topics, then escalate to a person; vague
+complaints: ask what exactly went wrong, then offer a ticket or a person."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -40,16 +42,24 @@ def suggested_labels(parse: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> lis
     return [label for label in unique if label in topics.TOPIC_TITLES][:limit]
 
 
-def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many user messages in a row, up to the latest, were not understood."""
+VAGUE_PROBLEM = "vague_problem"
+
+
+def consecutive_user_turns(tracker: Tracker, matches: Callable[[Any], bool]) -> int:
+    """How many user messages in a row, up to the latest, have parse data that ``matches``."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        if not parse_data.is_fallback(event.get("parse_data")):
+        if not matches(event.get("parse_data")):
             break
         count += 1
     return count
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many user messages in a row, up to the latest, were not understood."""
+    return consecutive_user_turns(tracker, parse_data.is_fallback)
 
 
 class ActionClarify(ServicesAction):
@@ -77,4 +87,20 @@ class ActionClarify(ServicesAction):
             {"title": catalogue.text("button.none_of_these", language), "payload": "/out_of_scope"}
         )
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []
+
+
+class ActionVagueProblem(ServicesAction):
+    """Seed 5.2: a vague complaint ("我不能用了") gets a request for the function, the error and
+    the time, with an example and the common topics; a second one in a row gets the offer of
+    a ticket or a person (utter_vague_problem_again)."""
+
+    def name(self) -> str:
+        return "action_vague_problem"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        again = consecutive_user_turns(tracker, lambda p: parse_data.intent(p) == VAGUE_PROBLEM) >= 2
+        dispatcher.utter_message(response="utter_vague_problem_again" if again else "utter_vague_problem")
         return []

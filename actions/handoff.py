@@ -97,7 +97,8 @@ class ActionHandoffResumed(ServicesAction):
 
 
 class ActionCsatRate(ServicesAction):
-    """Stores the 1-5 rating the user gave after an agent handed the conversation back."""
+    """Stores the 1-5 rating the user gave after an agent handed the conversation back, pressed
+    or typed ("5", "4分": NLU's TypedRating)."""
 
     def name(self) -> str:
         return "action_csat_rate"
@@ -112,8 +113,17 @@ class ActionCsatRate(ServicesAction):
         rated = self.services.handoffs.rate(tracker.sender_id, rating)
         if rated is not None:
             log.info("handoff %s rated %s", rated.id, rating)
+        elif not _pressed(tracker):
+            # A bare number typed when no handoff awaits a rating: not a rating after all.
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         dispatcher.utter_message(response="utter_csat_thanks")
         return []
+
+
+def _pressed(tracker: Tracker) -> bool:
+    """Whether the latest message is a button payload (``/csat_rate{...}``), not typed text."""
+    return str((tracker.latest_message or {}).get("text") or "").lstrip().startswith("/")
 
 
 def _rating(tracker: Tracker) -> int | None:

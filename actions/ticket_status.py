@@ -125,6 +125,19 @@ def looks_like_contact_answer(text: str) -> bool:
     return bool(_DIGIT_RUN_RE.search(digits_joined)) or "@" in text
 
 
+def _opened_with_malformed_number(tracker: Tracker) -> bool:
+    """The message that opened the status form gave a number that is not a valid one
+    ("GP-1234567"): say so before asking. Inside the running form, the validation says it."""
+    opened = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "active_loop" and event.get("name") == "ticket_status_form":
+            opened = True
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return opened and bool(tracking.find_malformed(text)) and not tracking.find_all(text)
+
+
 class AskTicketNumber(ServicesAction):
     """Asks for the tracking number, offering the asker's own recent tickets as buttons."""
 
@@ -135,6 +148,8 @@ class AskTicketNumber(ServicesAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if _opened_with_malformed_number(tracker):
+            dispatcher.utter_message(response="utter_ticket_number_invalid")
         own = self.services.tickets.list(sender_id=tracker.sender_id, limit=3)
         buttons = [{"title": t.tracking_number, "payload": t.tracking_number} for t in own]
         dispatcher.utter_message(response="utter_ask_ticket_number", buttons=buttons)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from gopay_support.core import review
+from gopay_support.core.script import to_simplified
 
 #: Warnings that are understood and harmless here, each with the reason.
 EXPECTED = [
@@ -75,12 +76,32 @@ def reviewed_in_heldout(root: Path = Path(".")) -> list[str]:
     reviewed = root / review.TRAINING_FILE
     if not reviewed.exists():
         return []
-    heldout = [
+    heldout = _heldout_texts(root)
+    return review.overlap(review.example_texts(reviewed.read_text(encoding="utf-8")), heldout)
+
+
+def _heldout_texts(root: Path) -> list[str]:
+    return [
         text
         for path in sorted(root.glob(review.HELDOUT_GLOB))
         for text in review.example_texts(path.read_text(encoding="utf-8"))
     ]
-    return review.overlap(review.example_texts(reviewed.read_text(encoding="utf-8")), heldout)
+
+
+def training_in_heldout(root: Path = Path(".")) -> list[tuple[str, str]]:
+    """``(training file, text)`` for every training example that is also a held-out example,
+    compared as the model reads them (spacing, case, traditional or simplified characters)."""
+
+    def key(text: str) -> str:
+        return to_simplified(review.normalise(text)).casefold()
+
+    held = {key(text) for text in _heldout_texts(root)}
+    return [
+        (str(path.relative_to(root)), text)
+        for path in sorted((root / "data" / "nlu").glob("*.yml"))
+        for text in review.example_texts(path.read_text(encoding="utf-8"))
+        if key(text) in held
+    ]
 
 
 def main() -> int:
@@ -88,6 +109,11 @@ def main() -> int:
     if leaked:
         for text in leaked:
             print(f"{review.TRAINING_FILE}: held-out test text used for training: {text}", file=sys.stderr)
+        return 1
+    copied = training_in_heldout()
+    if copied:
+        for path, text in copied:
+            print(f"{path}: held-out test text also used for training: {text}", file=sys.stderr)
         return 1
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--domain", "domain"],

@@ -7,6 +7,7 @@ even when no test happens to execute that module.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ FRAMEWORKS = {
     "redis",
     "jwt",
 }
+#: The only third-party packages the core may import (docs/architecture.md): spaCy for
+#: segmentation, OpenCC's tables for traditional -> simplified Chinese (core/script.py).
+CORE_THIRD_PARTY = {"spacy", "opencc"}
 #: Layer -> project packages it must not import.
 FORBIDDEN = {
     "gopay_support/core": {
@@ -81,6 +85,16 @@ def test_core_has_no_framework_web_or_database_imports(path: Path) -> None:
     assert _violations(path, FRAMEWORKS) == []
 
 
+@pytest.mark.parametrize("path", modules_of("gopay_support/core"), ids=lambda p: p.name)
+def test_core_imports_only_the_standard_library_spacy_opencc_and_itself(path: Path) -> None:
+    assert _outside_core_allowance(path) == []
+
+
+def _outside_core_allowance(path: Path) -> list[str]:
+    allowed = set(sys.stdlib_module_names) | CORE_THIRD_PARTY | {"gopay_support", "__future__"}
+    return sorted(name for name in imported_modules(path) if name.split(".")[0] not in allowed)
+
+
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_layers_import_only_inwards(layer: str) -> None:
     allowed = ALLOWED.get(layer, set())
@@ -98,3 +112,6 @@ def test_the_rule_sees_a_forbidden_import(tmp_path: Path) -> None:
     console = tmp_path / "console_module.py"
     console.write_text("from channels.toolkit.outbox import Outbox\nfrom channels.telegram import x\n")
     assert _violations(console, FORBIDDEN["console"], ALLOWED["console"]) == ["channels.telegram"]
+    core_module = tmp_path / "core_module.py"
+    core_module.write_text("import json\nfrom opencc import OpenCC\nimport jieba\nfrom numpy import array\n")
+    assert _outside_core_allowance(core_module) == ["jieba", "numpy"]

@@ -65,3 +65,17 @@ def test_topics_that_name_a_ticket_category_are_real_labels() -> None:
     labels = set(FAQ_LABELS) | set(DOMAIN.intents)
     assert set(TOPIC_CATEGORY) <= labels
     assert set(topics.TOPIC_TITLES) <= labels
+
+
+@pytest.mark.parametrize("response", ["utter_vague_problem"])
+def test_topic_buttons_in_responses_use_the_topic_titles(response: str) -> None:
+    """Buttons that offer topics in a domain answer carry the titles of core/topics.py."""
+    for variation in DOMAIN.responses[response]:
+        conditions = variation.get("condition") or []
+        lang = next((c["value"] for c in conditions if c.get("name") == "language"), "zh")
+        buttons = variation.get("buttons") or []
+        assert buttons
+        for button in buttons:
+            label = button["payload"].lstrip("/")
+            assert label in topics.TOPIC_TITLES, label
+            assert button["title"] == topics.title(label, lang)

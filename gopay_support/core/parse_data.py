@@ -45,6 +45,12 @@ def faq_topic(parse: ParseData | None) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+def faq_topic_confidence(parse: ParseData | None) -> float:
+    """The response selector's confidence in its chosen FAQ topic (0.0 when none was chosen)."""
+    value = _mapping(_faq_selector(parse).get("response")).get("confidence")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 def faq_ranking(parse: ParseData | None) -> list[str]:
     """The FAQ topics the response selector ranked, best first."""
     ranking = _faq_selector(parse).get("ranking") or []

@@ -50,6 +50,8 @@ SMALL_TALK: dict[str, Bilingual] = {
     "affirm": Bilingual("肯定", "Yes"),
     "deny": Bilingual("否定", "No"),
     "bot_challenge": Bilingual("问是否机器人", "Are you a bot?"),
+    "vague_problem": Bilingual("描述模糊的问题", "Vague complaint"),
+    "switch_language": Bilingual("切换回复语言", "Reply language request"),
     parse_data.OUT_OF_SCOPE: Bilingual("超出范围", "Out of scope"),
 }
 LABELS: dict[str, Bilingual] = {**TOPIC_TITLES, **SMALL_TALK}

@@ -24,6 +24,14 @@ _FIND_RE = re.compile(
 )
 
 
+# Typed as a tracking number but not one: "GP-1234567" (7 characters), "GP 123456789", "gp12x4567".
+# "GP" then a dash or space and 4-12 letters/digits, or "GP" glued to 4-12 of them with a digit.
+_CANDIDATE_RE = re.compile(
+    r"(?<![A-Za-z0-9])[Gg][Pp](?:[ \t]*-[ \t]*|[ \t]+)[0-9A-Za-z]{4,12}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9])[Gg][Pp](?=[A-Za-z]*\d)[0-9A-Za-z]{4,12}(?![A-Za-z0-9])"
+)
+
+
 def generate() -> str:
     """A new random tracking number from a cryptographically secure source."""
     body = "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(BODY_LENGTH))
@@ -48,3 +56,14 @@ def is_valid(value: str) -> bool:
 def _canonical(match: re.Match[str]) -> str:
     body = re.sub(r"[ \t]", "", match.group(1)).upper()
     return PREFIX + body
+
+
+def find_malformed(text: str) -> list[str]:
+    """What ``text`` gives as tracking numbers that are not valid ones (wrong length, or a
+    letter outside the alphabet such as I, L, O, U), as typed."""
+    valid = [(start, end) for start, end, _ in find_all(text)]
+    return [
+        m.group(0)
+        for m in _CANDIDATE_RE.finditer(text)
+        if not any(start <= m.start() < end for start, end in valid)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.actions import conversation, responses, run, services, user_turn
 
-from actions.clarify import ActionClarify, consecutive_fallbacks, suggested_labels
+from actions.clarify import ActionClarify, ActionVagueProblem, consecutive_fallbacks, suggested_labels
 
 UNSURE = {
     "intent_ranking": [
@@ -70,3 +70,18 @@ def test_second_miss_in_a_row_hands_over_or_offers_a_ticket_when_nobody_is_on_du
     _, messages, events = run(ActionClarify(services()), tracker)
     assert responses(messages) == ["utter_handoff_not_understood", "utter_handoff_unavailable"]
     assert events == []
+
+
+def _vague(*turns: tuple[str, str]) -> list[str | None]:
+    tracker = conversation("rest:a", *(user_turn(t, i, n + 1.0) for n, (t, i) in enumerate(turns)))
+    _, messages, _ = run(ActionVagueProblem(services()), tracker)
+    return responses(messages)
+
+
+def test_a_vague_complaint_asks_for_function_error_and_time() -> None:
+    assert _vague(("我不能用了", "vague_problem")) == ["utter_vague_problem"]
+    assert _vague(("充值失败", "faq"), ("又用不了", "vague_problem")) == ["utter_vague_problem"]
+
+
+def test_a_second_vague_complaint_in_a_row_offers_a_ticket_or_an_agent() -> None:
+    assert _vague(("用不了", "vague_problem"), ("还是不行", "vague_problem")) == ["utter_vague_problem_again"]

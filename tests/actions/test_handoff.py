@@ -107,3 +107,14 @@ def test_ratings_outside_one_to_five_are_ignored(value: str | None) -> None:
         conversation("rest:a", user_turn("x", "csat_rate", 1.0, entities=entities)),
     )
     assert messages == []
+
+
+def test_a_typed_number_without_a_handoff_to_rate_is_out_of_scope() -> None:
+    typed = user_turn("3", "csat_rate", 1.0, entities=[{"entity": "csat_rating", "value": "3"}])
+    _, messages, _ = run(ActionCsatRate(services()), conversation("rest:a", typed))
+    assert responses(messages) == ["utter_out_of_scope"]
+    pressed = user_turn(
+        '/csat_rate{"csat_rating": "3"}', "csat_rate", 1.0, entities=[{"entity": "csat_rating", "value": "3"}]
+    )
+    _, messages, _ = run(ActionCsatRate(services()), conversation("rest:a", pressed))
+    assert responses(messages) == ["utter_csat_thanks"]

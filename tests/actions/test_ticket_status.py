@@ -3,12 +3,13 @@ ticket, verification tries and lock-out, pushed updates."""
 
 from __future__ import annotations
 
-from support.actions import responses, run, services, tracker
+from support.actions import conversation, responses, run, services, tracker, user_turn
 
 from actions.ticket_status import (
     LOCKED,
     SHOW,
     AnnounceTicketUpdate,
+    AskTicketNumber,
     ShowTicketStatus,
     ValidateTicketStatusForm,
 )
@@ -108,6 +109,24 @@ def test_invalid_number_reprompts() -> None:
     slots, messages, _ = status_turn("ticket_number", "GP-123", "alice")
     assert slots["ticket_number"] is None
     assert responses(messages) == ["utter_ticket_number_invalid"]
+
+
+def _ask_after(text: str, opened_now: bool) -> list[str | None]:
+    tr = conversation("rest:a", user_turn(text, "ticket_status", 1.0))
+    if opened_now:
+        tr.events.append({"event": "active_loop", "name": "ticket_status_form", "timestamp": 1.1})
+    _, messages, _ = run(AskTicketNumber(services()), tr)
+    return responses(messages)
+
+
+def test_a_malformed_number_that_opened_the_form_is_explained_before_asking() -> None:
+    assert _ask_after("查一下GP-1234567", opened_now=True) == [
+        "utter_ticket_number_invalid",
+        "utter_ask_ticket_number",
+    ]
+    assert _ask_after("查一下工单进度", opened_now=True) == ["utter_ask_ticket_number"]
+    # Inside the running form, the validation already said it (test_invalid_number_reprompts).
+    assert _ask_after("GP-1234567", opened_now=False) == ["utter_ask_ticket_number"]
 
 
 # -- pushed updates --------------------------------------------------------------------

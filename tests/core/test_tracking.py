@@ -40,3 +40,15 @@ def test_find_all_in_mixed_text() -> None:
 def test_not_found_inside_longer_words() -> None:
     assert tracking.find_all("XGP-7K3D9Q2X") == []
     assert tracking.find_all("GP-7K3D9Q2X9") == []
+
+
+def test_numbers_typed_wrong_are_found_as_typed() -> None:
+    assert tracking.find_malformed("查一下GP-1234567") == ["GP-1234567"]  # 7 characters
+    assert tracking.find_malformed("GP-123456789 进度") == ["GP-123456789"]  # 9 characters
+    assert tracking.find_malformed("gp-abcdefgi") == ["gp-abcdefgi"]  # I is not in the alphabet
+    assert tracking.find_malformed("GP-7K3D9Q2X 和 GP-12345") == ["GP-12345"]
+
+
+def test_valid_numbers_and_ordinary_words_are_not_malformed() -> None:
+    for text in ("GP-7K3D9Q2X", "gp 7k3d 9q2x", "GP-ABCDEFGH", "gopay123", "GPay 不能用", "my gps is off"):
+        assert tracking.find_malformed(text) == []

@@ -7,6 +7,7 @@ console import it.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,17 @@ from gopay_support.core.tickets.model import Priority
 
 #: Customer-satisfaction ratings: 1 (poor) to 5 (excellent).
 CSAT_RANGE = range(1, 6)
+# A rating typed instead of pressed: "5", "4分", "3 stars", "5/5", "５" (full-width).
+_TYPED_RATING_RE = re.compile(r"^\s*(\d)\s*(?:分|星|颗星|顆星|stars?|/\s*5)?\s*[.!。！]?\s*$", re.IGNORECASE)
+
+
+def typed_rating(text: str) -> int | None:
+    """The 1-5 rating a message consists of, or ``None`` when it is anything else."""
+    match = _TYPED_RATING_RE.match(text or "")
+    if not match:
+        return None
+    rating = int(match.group(1))
+    return rating if rating in CSAT_RANGE else None
 
 
 class HandoffStatus(str, enum.Enum):

@@ -9,9 +9,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from gopay_support.core import text as segmentation
+from gopay_support.core.script import to_simplified
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -20,7 +22,11 @@ class BilingualTokenizer(Tokenizer):
 
     Rasa's WhitespaceTokenizer cannot cut Chinese and JiebaTokenizer would add a second
     segmentation library; character tokens plus word n-grams in the featurizer cover
-    Chinese words and typos (充直 / 充值) without a dictionary.
+    Chinese words and typos (充直 / 充值) without a dictionary. Traditional characters
+    are read as simplified ones (儲值失敗 → 储值失败) before cutting; the message text itself
+    is left as typed, the conversion keeps offsets, so token positions match it. An explicit
+    contrast ("not a refund, my top up failed") is read from its point on
+    (:func:`gopay_support.core.text.contrast_point`).
     """
 
     @staticmethod
@@ -44,7 +50,11 @@ class BilingualTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
-        pieces = segmentation.tokens(text)
+        normalised = to_simplified(text)
+        # A user message with an explicit contrast is read from its point on ("不是提现 是充值
+        # 没到账" → "是充值没到账"): the negated clause names what it is not about.
+        point = segmentation.contrast_point(normalised) if attribute == TEXT else 0
+        pieces = [(word, start + point) for word, start in segmentation.tokens(normalised[point:])]
         if not pieces:
             # Only punctuation or whitespace: keep one token so featurizers have input.
             return [Token(text, 0)] if text else []
