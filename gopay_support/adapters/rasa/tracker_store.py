@@ -126,8 +126,13 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
             self._use_pooled_wal_engine()
         try:
             _WindowBase.metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as error:
+            # Servers started together race to create it, as Rasa's own table; checked below.
+            logger.warning("tracker store: could not create the window table: %s", error)
+        try:
             with self.engine.connect() as connection:
                 connection.execute(sa.select(self.SQLEvent.id).limit(1)).all()
+                connection.execute(sa.select(SQLWindow.sender_id).limit(1)).all()
         except sa.exc.SQLAlchemyError as error:
             raise TrackerStoreMisconfigured(
                 f"the tracker store cannot use its database {self.engine.url!r}: {error}"
