@@ -15,14 +15,18 @@ Per-turn cost (issue 11), with the durability a process crash needs:
   engine (a listener on ``connect``), and the connections are pooled instead of opened per
   query: a commit appends to the write-ahead log without waiting for the disk, and a
   committed turn survives a crash of the Rasa process (a power cut may lose the last turns).
-* One query and one commit per save: the events to add are the ones after those the tracker
-  was read back with, instead of Rasa's count of the stored events every turn.
+* One commit and no count per save: the events to add are the ones after those the tracker
+  was read back with, instead of Rasa's count of the stored events of the session.
 * A bounded window for prediction: :meth:`retrieve` (every turn) reads the events from a
-  stored window start on, the ``window_user_turns`` to twice that latest user turns, preceded by events
-  that re-create the state before it (slots, a paused conversation), so the work per turn
-  does not grow with the conversation. The window is only moved where no form is active.
-  :meth:`retrieve_full_tracker` (the console, Rasa's HTTP API) still reads every event.
-  ``window_user_turns: 0`` in endpoints.yml turns the window off.
+  stored window start on (the latest ``window_user_turns`` to twice that many user turns,
+  10-20 by default), preceded by events that re-create the state before it (the slots that
+  were set, a paused conversation), so the work per turn does not grow with the
+  conversation. The window starts at an ``action_listen`` before a user turn and only
+  where no form is active; a session started inside it ends what came before, as in
+  Rasa's query. :meth:`retrieve_full_tracker` (the console, Rasa's HTTP API) still reads
+  every event. What the action server receives is the window: a handoff transcript or a
+  contact typed more than 10-20 user turns ago is not in it. ``window_user_turns: 0`` in
+  endpoints.yml turns the window off.
 
 Misconfiguration fails at start (:class:`TrackerStoreMisconfigured`) instead of Rasa's
 silent fall-back to a tracker in memory: an SQLite file whose folder is missing or not
