@@ -95,7 +95,7 @@ def conversation_loop(url: str, lang: str, until: float, recorder: Recorder) -> 
         for step, template in enumerate(SCRIPTS[lang]):
             if time.monotonic() >= until:
                 return
-            text = template.format(number=number or "GP-00000000")
+            text = template.replace("{number}", number or "GP-00000000")
             started = time.perf_counter()
             try:
                 reply = session.post(
@@ -120,11 +120,19 @@ def conversation_loop(url: str, lang: str, until: float, recorder: Recorder) -> 
                     recorder.tickets += 1
 
 
+def guarded_loop(url: str, lang: str, until: float, recorder: Recorder) -> None:
+    """A conversation loop whose own failure is counted, not lost with its thread."""
+    try:
+        conversation_loop(url, lang, until, recorder)
+    except Exception as error:  # noqa: BLE001 - reported as an error of the run
+        recorder.error(f"benchmark client: {type(error).__name__}")
+
+
 def run_load(url: str, conversations: int, duration: float) -> dict:
     recorder = Recorder()
     until = time.monotonic() + duration
     threads = [
-        threading.Thread(target=conversation_loop, args=(url, "zh" if i % 2 else "en", until, recorder))
+        threading.Thread(target=guarded_loop, args=(url, "zh" if i % 2 else "en", until, recorder))
         for i in range(conversations)
     ]
     started = time.perf_counter()
