@@ -114,8 +114,8 @@ def memoise_event_type_lookup() -> None:
 
 
 class SQLTrackerStoreFastEvents(SQLTrackerStore):
-    """``type: SQL`` as Rasa ships it, plus the memoised event-type look-up, WAL, one query
-    and one commit per save, the prediction window and failing loudly at start."""
+    """``type: SQL`` as Rasa ships it, plus the memoised event-type look-up, WAL, one commit
+    and no count query per save, the prediction window and failing loudly at start."""
 
     engine: sa.engine.Engine
 
