@@ -17,13 +17,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml $(shell find domain data gopay_support/adapters/rasa/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) \
 	gopay_support/core/text.py gopay_support/core/script.py gopay_support/core/language.py gopay_support/core/tracking.py
 
-.PHONY: help install train run test eval bench lint validate test-stories test-nlu pytest telegram clean fuzz
+.PHONY: help install train run test eval bench bench-load lint validate test-stories test-nlu pytest telegram clean fuzz
 
 help:
 	@echo "make run     install if needed, train if data changed, start the assistant"
 	@echo "make test    the whole test suite (lint, data validation, stories, NLU gate, pytest)"
 	@echo "make eval    NLU report on the held-out set under reports/nlu/"
 	@echo "make bench   throughput / latency / cold start / memory vs a stock Rasa bot"
+	@echo "make bench-load  mixed zh/en load at 16 and 64 conversations, default and scaled profile"
 	@echo "make telegram  run the Telegram channel in polling mode"
 	@echo "make fuzz    long fuzzing run of every endpoint (10,000 inputs each; make test runs 1,000)"
 
@@ -79,6 +80,11 @@ fuzz: $(STAMP) $(MODEL)
 
 bench: $(STAMP) $(MODEL)
 	$(PY) bench/bench_rest.py
+
+# Bounded load runs (60 s each, loopback): 16 and 64 concurrent conversations on the default
+# and the scaled profile (two Rasa servers behind nginx; needs PostgreSQL and Redis).
+bench-load: $(STAMP) $(MODEL)
+	$(PY) bench/bench_load.py --duration $${BENCH_SECONDS:-60}
 
 clean:
 	rm -rf models/*.tar.gz reports/* var/run

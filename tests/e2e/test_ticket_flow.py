@@ -327,6 +327,30 @@ def test_status_as_the_owner(bot: Stack, sender: str, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_long_conversation_still_files_a_ticket_and_keeps_its_whole_history(
+    bot: Stack, sender: str, lang: str
+) -> None:
+    """Past the tracker store's prediction window (the latest 10-20 user turns are read back
+    each turn, gopay_support/adapters/rasa/tracker_store.py), FAQ answers, the ticket form
+    and the status look-up still work; Rasa's API still returns every event."""
+    s = SCRIPT[lang]
+    # A question with no ticket category, so the form asks for one (a refund question
+    # just before would pre-fill it).
+    question = {"zh": "客服周末上班吗", "en": "is support open on weekends"}[lang]
+    for _ in range(25):
+        assert said(bot.send(sender, question), "utter_faq/service_hours", lang)
+    number = file_ticket(bot, sender, lang)
+    for _ in range(22):
+        assert said(bot.send(sender, question), "utter_faq/service_hours", lang)
+    replies = bot.send(sender, s["status"].format(number=number))
+    assert said(replies, "utter_ticket_status_open", lang) and number in texts(replies)
+    [stored] = tickets_of(bot, sender)
+    assert stored.contact == s["contact_value"]
+    events = tracker_of(bot, sender)["events"]
+    assert len([e for e in events if e["event"] == "user"]) == 25 + 7 + 22 + 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_status_from_another_sender(bot: Stack, sender: str, lang: str) -> None:
     s = SCRIPT[lang]
     number = file_ticket(bot, sender, lang)

@@ -9,6 +9,30 @@ it is memoised here, when the Rasa server loads this store (``endpoints.yml``:
 ``type: gopay_support.adapters.rasa.tracker_store.SQLTrackerStoreFastEvents``). Behaviour is unchanged:
 unknown names still raise, and only successful look-ups are remembered.
 
+Per-turn cost (issue 11), with the durability a process crash needs:
+
+* SQLite runs in WAL mode with ``synchronous=NORMAL`` on every connection of the store's
+  engine (a listener on ``connect``), and the connections are pooled instead of opened per
+  query: a commit appends to the write-ahead log without waiting for the disk, and a
+  committed turn survives a crash of the Rasa process (a power cut may lose the last turns).
+* One commit and no count per save: the events to add are the ones after those the tracker
+  was read back with, instead of Rasa's count of the stored events of the session.
+* A bounded window for prediction: :meth:`retrieve` (every turn) reads the events from a
+  stored window start on (the latest ``window_user_turns`` to twice that many user turns,
+  10-20 by default), preceded by events that re-create the state before it (the slots that
+  were set, a paused conversation), so the work per turn does not grow with the
+  conversation. The window starts at an ``action_listen`` before a user turn and only
+  where no form is active; a session started inside it ends what came before, as in
+  Rasa's query. :meth:`retrieve_full_tracker` (the console, Rasa's HTTP API) still reads
+  every event. What the action server receives is the window: a handoff transcript or a
+  contact typed more than 10-20 user turns ago is not in it. ``window_user_turns: 0`` in
+  endpoints.yml turns the window off.
+
+Misconfiguration fails at start (:class:`TrackerStoreMisconfigured`) instead of Rasa's
+silent fall-back to a tracker in memory: an SQLite file whose folder is missing or not
+writable, or a database the store cannot create its table in. Only the default folder
+``var/`` is created when missing (a fresh clone).
+
 Privacy: when a turn set the ``privacy_erased`` slot (``action_privacy_erase``, after the
 customer confirmed), saving that turn deletes every stored event of the conversation
 instead of appending the turn, so nothing of it remains;
@@ -19,22 +43,64 @@ longer than the retention period
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-import sqlalchemy
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ConversationPaused,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event as sa_event
 from sqlalchemy import func
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.pool import QueuePool
 
 logger = logging.getLogger(__name__)
 
 #: The slot action_privacy_erase sets once it erased the customer's data (actions/privacy.py).
 ERASED_SLOT = "privacy_erased"
 
+#: Default of ``window_user_turns``: the window holds the latest 10 to 20 user turns.
+DEFAULT_WINDOW_USER_TURNS = 10
+
+#: The folder of the default SQLite file (endpoints.yml: ``db: var/rasa_tracker.db``), the
+#: only one the store creates when it is missing.
+DEFAULT_FOLDER = Path("var")
+
+#: On a tracker read back from the store: how many of its events are stored (or re-create
+#: the stored state), and the database ids of the stored ones; ``save`` adds the rest.
+_STORED = "_gopay_stored_events"
+_IDS = "_gopay_event_ids"
+
 _resolve_uncached = Event.resolve_by_type
+
+_WindowBase: Any = declarative_base()
+
+
+class SQLWindow(_WindowBase):
+    """Where a conversation's prediction window starts, and the state before it."""
+
+    __tablename__ = "gopay_tracker_windows"
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    first_event_id = sa.Column(sa.Integer, nullable=False)
+    state = sa.Column(sa.Text, nullable=False)
+
+
+class TrackerStoreMisconfigured(RuntimeError):
+    """The persistent tracker store cannot work as configured; raised at start."""
 
 
 @lru_cache(maxsize=256)
@@ -47,49 +113,163 @@ def memoise_event_type_lookup() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 
 
-class TrackerStoreUnusable(RasaException):
-    """The configured tracker store cannot keep conversations (Rasa would use memory)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            f"The tracker store cannot be used ({detail}). Fix tracker_store in the endpoints "
-            "file (for SQLite: the folder of `db` must exist) instead of running without one."
-        )
-
-
 class SQLTrackerStoreFastEvents(SQLTrackerStore):
-    """``type: SQL`` as Rasa ships it, plus the memoised event-type look-up."""
+    """``type: SQL`` as Rasa ships it, plus the memoised event-type look-up, WAL, one commit
+    and no count query per save, the prediction window and failing loudly at start."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
+    engine: sa.engine.Engine
+
+    def __init__(self, *args, window_user_turns: int | str = DEFAULT_WINDOW_USER_TURNS, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
         memoise_event_type_lookup()
+        self.window_user_turns = int(window_user_turns)
+        dialect = kwargs.get("dialect", "sqlite")
+        if dialect == "sqlite" and not kwargs.get("host"):
+            prepare_sqlite_folder(str(kwargs.get("db", "rasa.db")))
         super().__init__(*args, **kwargs)
-        self._require_tables()
-
-    def _require_tables(self) -> None:
-        """Fail the server's start when the store cannot be used.
-
-        Rasa's SQL store only logs "Could not create tables" (e.g. an SQLite file in a folder
-        that does not exist) and then every turn falls back to an in-memory store: the
-        conversations would be lost at the next restart without anyone noticing.
-        """
+        if self.engine.dialect.name == "sqlite":
+            self._use_pooled_wal_engine()
         try:
-            ready = sqlalchemy.inspect(self.engine).has_table(self.Base.metadata.sorted_tables[0].name)
-        except sqlalchemy.exc.SQLAlchemyError as exc:
-            raise TrackerStoreUnusable(f"{self.engine.url!r}: {type(exc).__name__}: {exc}") from exc
-        if not ready:
-            raise TrackerStoreUnusable(f"{self.engine.url!r}: the events table could not be created")
+            _WindowBase.metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as error:
+            # Servers started together race to create it, as Rasa's own table; checked below.
+            logger.warning("tracker store: could not create the window table: %s", error)
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.select(self.SQLEvent.id).limit(1)).all()
+                connection.execute(sa.select(SQLWindow.sender_id).limit(1)).all()
+        except sa.exc.SQLAlchemyError as error:
+            raise TrackerStoreMisconfigured(
+                f"the tracker store cannot use its database {self.engine.url!r}: {error}"
+            ) from error
 
+    def _use_pooled_wal_engine(self) -> None:
+        """Pooled connections, each in WAL mode with synchronous=NORMAL."""
+        url = self.engine.url
+        self.engine.dispose()
+        engine = sa.create_engine(
+            url, poolclass=QueuePool, pool_size=2, connect_args={"check_same_thread": False}
+        )
+        sa_event.listen(engine, "connect", _sqlite_pragmas)
+        self.engine = engine
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
+
+    # -- reading ---------------------------------------------------------------------------
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker for the next turn: the latest session, from the window start on."""
+        if self.window_user_turns <= 0:
+            return await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
+        with self.session_scope() as session:
+            window = session.get(SQLWindow, sender_id)
+            if window is None:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                prefix: list[dict] = []
+            else:
+                rows = (
+                    session.query(self.SQLEvent)
+                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= window.first_event_id)
+                    .order_by(self.SQLEvent.id)
+                    .all()
+                )
+                prefix = json.loads(window.state)
+                # As Rasa's query: a session started since the window start ends what was before.
+                starts = [i for i, row in enumerate(rows) if row.type_name == SessionStarted.type_name]
+                if starts:
+                    rows, prefix = rows[starts[-1] :], []
+        return self._tracker_from(sender_id, prefix, rows)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+        return self._tracker_from(sender_id, [], rows)
+
+    def _tracker_from(self, sender_id: str, prefix: list[dict], rows: list) -> DialogueStateTracker | None:
+        if not self.domain or not rows:
+            return None
+        events = prefix + [json.loads(row.data) for row in rows]
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, _STORED, len(events))
+        setattr(tracker, _IDS, [None] * len(prefix) + [row.id for row in rows])
+        return tracker
+
+    # -- writing ---------------------------------------------------------------------------
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erased_this_turn(tracker):
             removed = self.erase(tracker.sender_id)
             logger.info("privacy: a conversation was erased at the customer's request (%d events)", removed)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            stored = getattr(tracker, _STORED, None)
+            ids = getattr(tracker, _IDS, None)
+            if stored is None or ids is None or stored > len(events):
+                # Not read back by this store (a new conversation): Rasa's way, by counting.
+                new = list(self._additional_events(session, tracker))
+                stored, ids = len(events) - len(new), [None] * (len(events) - len(new))
+            else:
+                new = events[stored:]
+            rows = [self._row(tracker.sender_id, event) for event in new]
+            session.add_all(rows)
+            if self.window_user_turns > 0 and rows:
+                session.flush()  # the new rows' ids
+                ids = list(ids) + [row.id for row in rows]
+                self._move_window(session, tracker, events, ids)
+            else:
+                ids = list(ids) + [None] * len(rows)
+            session.commit()
+        setattr(tracker, _STORED, len(events))
+        setattr(tracker, _IDS, ids)
+        logger.debug("tracker %s stored (%d new events)", tracker.sender_id, len(new))
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _move_window(
+        self, session: Any, tracker: DialogueStateTracker, events: list[Event], ids: list
+    ) -> None:
+        """Start the window at the ``window_user_turns``-th latest user turn once it holds
+        twice that many, where no form is active; the state before it is stored with it."""
+        turns = [
+            i
+            for i in range(1, len(events))
+            if isinstance(events[i], UserUttered)
+            and ids[i] is not None
+            and isinstance(events[i - 1], ActionExecuted)
+            and events[i - 1].action_name == ACTION_LISTEN_NAME
+            and ids[i - 1] is not None
+        ]
+        if len(turns) < 2 * self.window_user_turns:
+            return
+        start = turns[-self.window_user_turns] - 1  # the action_listen before that user turn
+        before = DialogueStateTracker.from_events(tracker.sender_id, events[:start], self.domain.slots)
+        if before.active_loop_name:
+            return  # a form is running: keep its whole turn history for the form logic
+        state = state_events(before, events[start].timestamp)
+        window = session.get(SQLWindow, tracker.sender_id)
+        if window is None:
+            session.add(
+                SQLWindow(sender_id=tracker.sender_id, first_event_id=ids[start], state=json.dumps(state))
+            )
+        else:
+            window.first_event_id, window.state = ids[start], json.dumps(state)
 
     def erase(self, sender_id: str) -> int:
         """Delete every stored event of ``sender_id``; returns how many there were."""
         with self.session_scope() as session:
             removed = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.query(SQLWindow).filter(SQLWindow.sender_id == sender_id).delete()
             session.commit()
         return int(removed or 0)
 
@@ -109,8 +289,52 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
                 session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(chunk)).delete(
                     synchronize_session=False
                 )
+                session.query(SQLWindow).filter(SQLWindow.sender_id.in_(chunk)).delete(
+                    synchronize_session=False
+                )
             session.commit()
         return len(senders)
+
+
+def state_events(tracker: DialogueStateTracker, timestamp: float) -> list[dict]:
+    """Events that re-create ``tracker``'s lasting state on an empty tracker: the slots
+    that were set, and a paused conversation (a handoff). The window never starts inside a
+    form, so no active loop is carried."""
+    events: list[Event] = [
+        SlotSet(slot.name, slot.value, timestamp=timestamp)
+        for slot in tracker.slots.values()
+        if slot.has_been_set
+    ]
+    if tracker.is_paused():
+        events.append(ConversationPaused(timestamp=timestamp))
+    return [event.as_dict() for event in events]
+
+
+def prepare_sqlite_folder(db: str) -> None:
+    """Fail at start when the SQLite file cannot be created where configured, instead of
+    Rasa's fall-back to a tracker in memory; create only the default folder ``var/``."""
+    if not db or db == ":memory:" or db.startswith("file:"):
+        raise TrackerStoreMisconfigured(
+            f"tracker store: SQLite database {db!r} would not be persistent; give a file path"
+        )
+    folder = Path(db).parent
+    if not folder.exists() and folder == DEFAULT_FOLDER:
+        folder.mkdir(parents=True)
+        logger.info("tracker store: created the folder %s for %s", folder.resolve(), db)
+    if not folder.is_dir():
+        raise TrackerStoreMisconfigured(
+            f"tracker store: the folder of the SQLite database {db!r} ({folder.resolve()}) does not exist"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise TrackerStoreMisconfigured(f"tracker store: the folder {folder.resolve()} is not writable")
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def erased_this_turn(tracker: DialogueStateTracker) -> bool:

@@ -99,7 +99,7 @@ def test_a_missing_sqlite_folder_fails_at_start_instead_of_falling_back_to_memor
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    from gopay_support.adapters.rasa.tracker_store import TrackerStoreUnusable
+    from gopay_support.adapters.rasa.tracker_store import TrackerStoreMisconfigured
 
     missing = tmp_path / "no-such-folder" / "tracker.db"
     config = EndpointConfig(
@@ -107,7 +107,7 @@ def test_a_missing_sqlite_folder_fails_at_start_instead_of_falling_back_to_memor
         dialect="sqlite",
         db=str(missing),
     )
-    with pytest.raises(TrackerStoreUnusable, match="folder of `db` must exist"):
+    with pytest.raises(TrackerStoreMisconfigured, match="does not exist"):
         TrackerStore.create(config, Domain.empty())
     # The same configuration with the folder in place is a working persistent store.
     missing.parent.mkdir()
