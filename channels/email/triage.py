@@ -11,9 +11,13 @@ understood (``/model/parse`` of the mail's new text):
    and *tells* what happened instead of asking a question (no sentence of it is a question,
    :func:`~gopay_support.core.tickets.validation.is_question`); the reply then carries the
    FAQ answer for that topic too; or
-3. the model did not understand the mail (``nlu_fallback``) and it is a real description,
-   not a one-liner (:func:`~gopay_support.core.tickets.validation.check_description`):
-   a support mailbox's mail that no FAQ answers is for a person.
+3. the model did not understand the mail or took it for something the assistant does not
+   cover (``nlu_fallback``, ``out_of_scope``) and it is a real description, not a one-liner
+   (:func:`~gopay_support.core.tickets.validation.check_description`) nor a question: a
+   support mailbox's mail that no FAQ answers is for a person. (In a chat, "I can't help
+   with that, want an agent?" is one more turn; by mail it would cost the customer a day.
+   It also keeps a report the model misreads as out of scope, e.g. one quoting a card
+   number, from being answered with "I can't help".)
 
 Everything else is a conversation turn answered by the bot like on any channel: FAQ
 questions, greetings and thanks, status questions, requests for a person, answers to a
@@ -72,6 +76,8 @@ def asks(text: str) -> bool:
 
 #: Intents that ask for a ticket outright (``complaint`` once the NLU distinguishes it).
 TICKET_INTENTS = frozenset({"open_ticket", "complaint"})
+#: What the bot cannot answer: a described problem with one of these is for a person.
+NOT_ANSWERABLE_INTENTS = frozenset({parse_data.FALLBACK_INTENT, parse_data.OUT_OF_SCOPE})
 #: Intents that are handled by the conversation (escalation, status lookups) even when long.
 CONVERSATION_INTENTS = frozenset({"account_compromised", "human_handoff", "ticket_status"})
 
@@ -102,6 +108,6 @@ def triage(parse: dict[str, Any] | None, text: str, description_max_chars: int) 
     usable = check_description(text, description_max_chars) is None
     if intent == parse_data.FAQ_INTENT and topic in TOPIC_CATEGORY and not asks(text) and usable:
         return Triage(TOPIC_CATEGORY[topic], faq_topic=topic, reason="problem-topic")
-    if intent == parse_data.FALLBACK_INTENT and usable and not asks(text):
+    if intent in NOT_ANSWERABLE_INTENTS and usable and not asks(text):
         return Triage(category_from_text(text) or "other", reason="not-understood")
     return Triage()

@@ -50,6 +50,13 @@ def test_a_real_description_the_model_did_not_understand_goes_to_a_person() -> N
     assert not triage(parse("nlu_fallback"), "hmm", LIMIT).is_ticket  # a one-liner is no report
 
 
+def test_a_described_problem_the_model_took_as_out_of_scope_goes_to_a_person() -> None:
+    card = "昨天我用银行卡 6222 0212 3456 7890 充值了200元，银行已经扣款，但是钱包余额一直没有到账。"
+    assert triage(parse("out_of_scope"), card, LIMIT).category == "topup"
+    assert not triage(parse("out_of_scope"), "Can you lend me 5000 yuan until Friday?", LIMIT).is_ticket
+    assert not triage(parse("out_of_scope"), "tell me a joke", LIMIT).is_ticket
+
+
 @pytest.mark.parametrize(
     "intent", ["human_handoff", "account_compromised", "ticket_status", "greet", "thanks"]
 )
