@@ -12,26 +12,22 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from support.browser import ARGS, executable
+from playwright.sync_api import BrowserContext, Page, expect
+from support.console_agent import PASSWORDS, ApiAgent, browser_fixture, new_context_fixture  # noqa: F401
 from support.nlu import parse, train_nlu
 
 from channels.webchat import identity
 from console.passwords import hash_password
 from devtools.stack import Stack
 from gopay_support.core import parse_data
-from gopay_support.core.conversation import public_id
 from gopay_support.wiring import IDENTITY_KEY, PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-PASSWORDS = {"alice": "alice-e2e-password", "bob": "bob-e2e-password"}
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 TURN_MS = 60_000
 #: Messages in scope that the model may not understand, with their right label. The
@@ -59,58 +55,6 @@ def stack(start_stack: Any, reviewed_file: Path) -> Stack:
         name="issue14",
         env={"GOPAY_AGENTS": agents, "GOPAY_REVIEWED_NLU_PATH": str(reviewed_file)},
     )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable(), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    opened: list[BrowserContext] = []
-
-    def open_context(**options: Any) -> BrowserContext:
-        opened.append(browser.new_context(**options))
-        return opened[-1]
-
-    yield open_context
-    for context in opened:
-        context.close()
-
-
-class ApiAgent:
-    """An agent using the console's JSON API (keeps them on duty while the test runs)."""
-
-    def __init__(self, stack: Stack, name: str) -> None:
-        self.url = stack.config.console_url
-        self.http = requests.Session()
-        reply = self.http.post(
-            f"{self.url}/api/login", json={"agent": name, "password": PASSWORDS[name]}, timeout=10
-        )
-        reply.raise_for_status()
-        self.csrf = reply.json()["csrf_token"]
-
-    def get(self, path: str) -> Any:
-        reply = self.http.get(self.url + path, timeout=30)
-        reply.raise_for_status()
-        return reply.json() if reply.headers["Content-Type"].startswith("application/json") else reply.text
-
-    def post(self, path: str, body: dict | None = None) -> requests.Response:
-        return self.http.post(
-            self.url + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}, timeout=30
-        )
-
-    def open_for(self, conversation: str) -> dict[str, Any] | None:
-        """The open handoff of ``conversation``, found as an agent does: by its public id."""
-        for item in self.get("/api/queue")["queue"]:
-            detail = self.get(f"/api/handoffs/{item['id']}") if not item["agent"] or item["mine"] else None
-            if detail and detail["conversation"] == public_id(conversation):
-                return detail
-        return None
 
 
 def shot(page: Page, name: str, full_page: bool = False) -> None:

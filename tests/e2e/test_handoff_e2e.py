@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from support.browser import ARGS, executable
+from playwright.sync_api import Page, expect
+from support.console_agent import PASSWORDS, ApiAgent, browser_fixture, new_context_fixture  # noqa: F401
 from support.telegram_fake import FakeTelegram, load_update
 from support.telegram_fake.harness import SECRET
 
@@ -25,7 +24,6 @@ from gopay_support.wiring import PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-PASSWORDS = {"alice": "alice-e2e-password", "bob": "bob-e2e-password"}
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 TURN_MS = 60_000
 _ids = itertools.count(1)
@@ -50,61 +48,6 @@ def stack(start_stack: Any, fake: FakeTelegram) -> Stack:
             "TELEGRAM_CHAT_INTERVAL": "0",
         },
     )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable(), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Browser contexts of their own (user, agent), closed after the test."""
-    opened: list[BrowserContext] = []
-
-    def open_context(**options: Any) -> BrowserContext:
-        opened.append(browser.new_context(**options))
-        return opened[-1]
-
-    yield open_context
-    for context in opened:
-        context.close()
-
-
-class ApiAgent:
-    """An agent using the console's JSON API, as the page does."""
-
-    def __init__(self, stack: Stack, name: str) -> None:
-        self.url = stack.config.console_url
-        self.http = requests.Session()
-        reply = self.http.post(
-            f"{self.url}/api/login", json={"agent": name, "password": PASSWORDS[name]}, timeout=10
-        )
-        reply.raise_for_status()
-        self.csrf = reply.json()["csrf_token"]
-
-    def get(self, path: str) -> Any:
-        reply = self.http.get(self.url + path, timeout=30)
-        reply.raise_for_status()
-        return reply.json()
-
-    def post(self, path: str, body: dict | None = None) -> requests.Response:
-        return self.http.post(
-            self.url + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}, timeout=30
-        )
-
-    def waiting(self, channel: str) -> dict[str, Any] | None:
-        return next(
-            (
-                item
-                for item in self.get("/api/queue")["queue"]
-                if item["channel"] == channel and item["status"] == "waiting"
-            ),
-            None,
-        )
 
 
 def shot(page: Page, name: str) -> None:
