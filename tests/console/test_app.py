@@ -8,14 +8,14 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
+from support.console_app import FakeRasa
 from support.services import make_services, sqlite_url
 
 from console.app import build_app
@@ -29,35 +29,6 @@ PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
 SENDER = "webchat-session-1"
 HTML = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 PHONE, CARD = "13812345678", "6222021234567890"
-
-
-@dataclass
-class FakeRasa:
-    """Rasa's conversation endpoints as the console uses them; records what it was sent."""
-
-    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: list[tuple[str, str, Any, dict[str, str]]] = field(default_factory=list)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/conversations/{id}/tracker", self.tracker)
-        app.router.add_post("/conversations/{id}/tracker/events", self.append)
-        app.router.add_post("/conversations/{id}/trigger_intent", self.trigger)
-        return app
-
-    async def tracker(self, request: web.Request) -> web.Response:
-        return web.json_response({"events": self.events.get(request.match_info["id"], [])})
-
-    async def append(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.calls.append(("events", request.match_info["id"], body, dict(request.query)))
-        self.events.setdefault(request.match_info["id"], []).extend(body)
-        return web.json_response({})
-
-    async def trigger(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.calls.append(("trigger", request.match_info["id"], body, dict(request.query)))
-        return web.json_response({})
 
 
 @dataclass

@@ -29,8 +29,10 @@ _HASHES = {name: hash_password(pw) for name, pw in PASSWORDS.items()}
 
 @dataclass
 class FakeRasa:
+    """Rasa's conversation endpoints as the console uses them; records what it was sent."""
+
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, str, Any, dict[str, str]]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -44,12 +46,13 @@ class FakeRasa:
 
     async def append(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.calls.append(("events", request.match_info["id"], body))
+        self.calls.append(("events", request.match_info["id"], body, dict(request.query)))
         self.events.setdefault(request.match_info["id"], []).extend(body)
         return web.json_response({})
 
     async def trigger(self, request: web.Request) -> web.Response:
-        self.calls.append(("trigger", request.match_info["id"], await request.json()))
+        body = await request.json()
+        self.calls.append(("trigger", request.match_info["id"], body, dict(request.query)))
         return web.json_response({})
 
 
