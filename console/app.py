@@ -18,13 +18,14 @@ from aiohttp import web
 
 from channels.toolkit.records import Records
 from console import customers, dashboard, learning, live, security, views
+from console.http import MAX_BODY_BYTES, error, json_body
 from console.passwords import AgentDirectory
 from console.settings import ConsoleSettings
 from gopay_support.adapters.db.reviews import ReviewStore
 from gopay_support.adapters.rasa import canned
 from gopay_support.adapters.rasa.client import RasaClient, RasaUnavailable
 from gopay_support.adapters.rasa.tracker_events import TrackerEvents
-from gopay_support.core import bounds, clientaddr
+from gopay_support.core import clientaddr
 from gopay_support.core.clock import utcnow
 from gopay_support.core.errors import HandoffError, HandoffNotFound, InvalidTransition, NotOwner
 from gopay_support.core.handoff import transcript
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4000
-MAX_BODY_BYTES = 64 * 1024
 #: The record kind of a handoff handed back to the bot (its rating prompt asked once).
 HANDED_BACK = "handed_back"
 #: Handoff ids in URLs: at most 18 digits, so every id fits a 64-bit database column.
@@ -143,13 +143,7 @@ def _id(request: web.Request) -> int:
 
 
 async def _text(request: web.Request, field: str, required: bool = True) -> str:
-    try:
-        body = bounds.parse_json(await request.read(), max_bytes=MAX_BODY_BYTES)
-    except bounds.InputRejected as exc:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"body must be bounded JSON: {exc}", "code": "bad_request"}),
-            content_type="application/json",
-        ) from None
+    body = await json_body(request)
     value = body.get(field) if isinstance(body, dict) else None
     text = value.strip() if isinstance(value, str) else ""
     if (required and not text) or len(text) > MAX_TEXT or "\x00" in text:
@@ -169,12 +163,6 @@ async def _text(request: web.Request, field: str, required: bool = True) -> str:
 def _refusal(exc: HandoffError) -> web.Response:
     status = 404 if isinstance(exc, HandoffNotFound) else 403 if isinstance(exc, NotOwner) else 409
     return error(str(exc), exc.code, status, **exc.params)
-
-
-def error(message: str, code: str, status: int, **params: Any) -> web.Response:
-    """A refusal: ``message`` for logs and scripts, ``code`` and ``params`` for the page,
-    which shows the agent its own wording (console/static/i18n.js)."""
-    return web.json_response({"error": message, "code": code, "params": params}, status=status)
 
 
 # -- pages and login --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from console import security, views
+from console.http import error, json_body
 from gopay_support.adapters.rasa.client import RasaUnavailable
 from gopay_support.core import catalogue, tracking
 from gopay_support.core.errors import HandoffError, InvalidTransition, NotOwner, TicketNotFound
@@ -36,12 +37,6 @@ def _console(request: web.Request) -> Any:
     from console.app import CONSOLE
 
     return request.app[CONSOLE]
-
-
-def _error(message: str, code: str, status: int, **params: Any) -> web.Response:
-    from console.app import error
-
-    return error(message, code, status, **params)
 
 
 def _handoff_row(h: Handoff, me: str, snippet: str | None = None) -> dict[str, Any]:
@@ -66,10 +61,10 @@ async def customer(request: web.Request) -> web.Response:
     try:
         handoff = console.handoffs.get(int(request.match_info["id"]))
     except HandoffError as exc:
-        return _error(str(exc), exc.code, 404)
+        return error(str(exc), exc.code, 404)
     if handoff.status is HandoffStatus.ACTIVE and handoff.agent != me:
         refusal = NotOwner(f"claimed by {handoff.agent}", code="claimed_by", agent=handoff.agent or "")
-        return _error(str(refusal), refusal.code, 403, **refusal.params)
+        return error(str(refusal), refusal.code, 403, **refusal.params)
     tickets = console.tickets.list(sender_id=handoff.sender_id, limit=20)
     earlier = [h for h in console.handoffs.of_sender(handoff.sender_id) if h.id != handoff.id]
     ratings = [h.csat_rating for h in [handoff, *earlier] if h.csat_rating]
@@ -91,7 +86,7 @@ async def search(request: web.Request) -> web.Response:
     console, me = _console(request), security.agent_of(request)
     query = request.query.get("q", "").strip()[:MAX_QUERY]
     if len(query) < 2:
-        return _error("query: at least 2 characters", "query_too_short", 400)
+        return error("query: at least 2 characters", "query_too_short", 400)
     number = tracking.normalize(query)
     tickets = []
     found: dict[int, tuple[Handoff, str | None]] = {}
@@ -136,35 +131,32 @@ async def ticket_detail(request: web.Request) -> web.Response:
     console = _console(request)
     ticket = console.tickets.get(request.match_info["number"])
     if ticket is None:
-        return _error("no such ticket", "no_such_ticket", 404)
+        return error("no such ticket", "no_such_ticket", 404)
     return web.json_response(views.ticket(ticket, ticket.language))
 
 
 async def ticket_status(request: web.Request) -> web.Response:
     console, agent = _console(request), security.agent_of(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        return _error("body must be JSON", "bad_request", 400)
+    body = await json_body(request)
     raw = body.get("status") if isinstance(body, dict) else None
     note = body.get("note") if isinstance(body, dict) else None
     try:
         status = TicketStatus(raw)
     except ValueError:
-        return _error("unknown status", "bad_status", 400)
+        return error("unknown status", "bad_status", 400)
     note_text = note.strip()[:1000] if isinstance(note, str) and note.strip() else None
     number = request.match_info["number"]
     current = console.tickets.get(number)
     if current is None:
-        return _error("no such ticket", "no_such_ticket", 404)
+        return error("no such ticket", "no_such_ticket", 404)
     if current.status is status:  # already there: a repeated request changes nothing
         return web.json_response({"ticket": views.ticket(current, current.language), "changed": False})
     try:
         ticket, change = console.tickets.set_status(number, status, actor=f"agent:{agent}", note=note_text)
     except TicketNotFound:
-        return _error("no such ticket", "no_such_ticket", 404)
+        return error("no such ticket", "no_such_ticket", 404)
     except InvalidTransition as exc:
-        return _error(str(exc), "bad_transition", 409, current=exc.current, new=exc.new)
+        return error(str(exc), "bad_transition", 409, current=exc.current, new=exc.new)
     if console.handoffs.open_for(ticket.sender_id) is not None:
         # The bot is paused while the customer waits for or talks to an agent, so it would not
         # announce the update: the console tells the customer itself, in their language.

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from console import security
+from console.http import error
 from console.settings import SUPERVISOR
 from gopay_support.core import analytics
 from gopay_support.core.clock import utcnow
@@ -33,12 +34,6 @@ def _console(request: web.Request) -> Any:
     from console.app import CONSOLE
 
     return request.app[CONSOLE]
-
-
-def _error(message: str, code: str, status: int, **params: Any) -> web.Response:
-    from console.app import error
-
-    return error(message, code, status, **params)
 
 
 def period_of(request: web.Request, timezone: str) -> analytics.Period:
@@ -80,7 +75,7 @@ async def compute(request: web.Request) -> analytics.Dashboard:
 def _supervisor(request: web.Request) -> web.Response | None:
     console = _console(request)
     if console.settings.role(security.agent_of(request)) != SUPERVISOR:
-        return _error("supervisors only", "supervisors_only", 403)
+        return error("supervisors only", "supervisors_only", 403)
     return None
 
 

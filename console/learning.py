@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from console import security
+from console.http import error, json_body
 from gopay_support.adapters.db.reviews import STATUSES, ReviewItem, ReviewNotFound, ReviewStore
 from gopay_support.adapters.rasa.tracker_events import TrackerEvents
 from gopay_support.core import review
@@ -37,12 +38,6 @@ def _console(request: web.Request) -> Any:
     from console.app import CONSOLE
 
     return request.app[CONSOLE]
-
-
-def _error(message: str, code: str, status: int, **params: Any) -> web.Response:
-    from console.app import error
-
-    return error(message, code, status, **params)
 
 
 def scan(tracker: TrackerEvents, reviews: ReviewStore, batches: int = 20) -> int:
@@ -103,7 +98,7 @@ async def reviews_list(request: web.Request) -> web.Response:
     console = _console(request)
     status = request.query.get("status", "pending")
     if status not in STATUSES and status != "all":
-        return _error("unknown status", "bad_status", 400)
+        return error("unknown status", "bad_status", 400)
     lang = request.query.get("lang", "zh")
     if console.tracker is not None:
         await asyncio.to_thread(scan, console.tracker, console.reviews)
@@ -122,17 +117,14 @@ async def reviews_list(request: web.Request) -> web.Response:
 
 async def label(request: web.Request) -> web.Response:
     console, agent = _console(request), security.agent_of(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        return _error("body must be JSON", "bad_request", 400)
+    body = await json_body(request)
     value = body.get("label") if isinstance(body, dict) else None
     if value is not None and (not isinstance(value, str) or not review.is_label(value)):
-        return _error("unknown label", "bad_label", 400)
+        return error("unknown label", "bad_label", 400)
     try:
         item = console.reviews.label(int(request.match_info["id"]), value, agent)
     except ReviewNotFound:
-        return _error("no such item", "not_found", 404)
+        return error("no such item", "not_found", 404)
     return web.json_response(_item(item, request.query.get("lang", "zh")))
 
 
@@ -141,7 +133,7 @@ async def reopen(request: web.Request) -> web.Response:
     try:
         item = console.reviews.reopen(int(request.match_info["id"]))
     except ReviewNotFound:
-        return _error("no such item", "not_found", 404)
+        return error("no such item", "not_found", 404)
     return web.json_response(_item(item, request.query.get("lang", "zh")))
 
 

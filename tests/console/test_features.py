@@ -231,3 +231,23 @@ def test_roles_come_from_agent_entries_or_the_supervisor_list():
     )
     assert dict(settings.agents) == {"ann": "scrypt$1$2", "ben": "scrypt$3$4", "cy": "scrypt$5"}
     assert settings.role("ann") == settings.role("ben") == "supervisor" and settings.role("cy") == "agent"
+
+
+def test_bodies_of_the_ticket_and_review_routes_are_bounded_json(tmp_path) -> None:
+    """The same bounded reading as every other console route: garbage is a 400, not a 500."""
+
+    async def scenario() -> None:
+        async with console_running(tmp_path) as env:
+            alice = await ApiClient(env).login("alice")
+            for path in ("/api/tickets/GP-AAAAAAAA/status", "/api/reviews/1/label"):
+                for raw in (b"[" * 5000 + b"]" * 5000, b"{", b"NaN", b"\xff"):
+                    reply = await alice.http.post(
+                        env.url + path,
+                        data=raw,
+                        headers={"Content-Type": "application/json", "X-CSRF-Token": alice.csrf},
+                    )
+                    assert reply.status == 400, (path, raw[:10], reply.status)
+                    assert (await reply.json())["code"] == "bad_request"
+            await alice.close()
+
+    run(scenario())
