@@ -289,7 +289,10 @@ def test_socketio_polling_garbage(edge: Stack, body: bytes, sid: str) -> None:
 @FUZZ
 @given(
     path=st.one_of(
-        st.sampled_from(["/api/login", "/api/logout", "/api/queue", "/api/me"]),
+        st.sampled_from(
+            ["/api/login", "/api/logout", "/api/queue", "/api/me", "/api/tickets/GP-AAAAAAAA/status"]
+        ),
+        st.integers(min_value=0, max_value=2**80).map(lambda n: f"/api/reviews/{n}/label"),
         st.tuples(
             st.one_of(
                 st.integers(min_value=0, max_value=2**80),
