@@ -95,7 +95,9 @@ def _append(log: str, line: str) -> None:
         os.close(fd)
 
 
-async def _outbox_worker(db_url: str, log: str, seconds: str) -> None:
+async def _outbox_worker(db_url: str, log: str, seconds: str, together: str = "1") -> None:
+    """Deliver until the outbox is empty; with ``together`` > 1, start only once that many
+    workers are ready (a worker whose imports finish first would otherwise drain it alone)."""
     from channels.toolkit.outbox import Outbox, OutboxWorker
 
     async def send(message: OutboxMessage) -> None:
@@ -104,11 +106,23 @@ async def _outbox_worker(db_url: str, log: str, seconds: str) -> None:
 
     box = Outbox.from_url(db_url, lease=10.0)
     worker = OutboxWorker(box, {"test": send}, poll=0.05, concurrency=4)
+    await _all_ready(log, int(together))
     worker.start()
     deadline = time.monotonic() + float(seconds)
     while time.monotonic() < deadline and await asyncio.to_thread(box.pending_count):
         await asyncio.sleep(0.1)
     await worker.stop()
+
+
+async def _all_ready(log: str, together: int, timeout: float = 60.0) -> None:
+    """A start barrier between worker processes: ready files beside ``log``."""
+    folder, name = os.path.split(log)
+    _append(os.path.join(folder, f"{name}.ready.{os.getpid()}"), "ready")
+    deadline = time.monotonic() + timeout
+    while sum(f.startswith(f"{name}.ready.") for f in os.listdir(folder or ".")) < together:
+        if time.monotonic() > deadline:
+            raise SystemExit("the other workers did not start")
+        await asyncio.sleep(0.02)
 
 
 async def _inbox_worker(db_url: str, log: str, seconds: str, conversations: str) -> None:

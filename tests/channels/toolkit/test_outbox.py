@@ -186,7 +186,7 @@ def test_three_worker_processes_deliver_each_message_once_in_order(db_url: str, 
         for c in range(conversations):
             box.enqueue_one("test", f"c{c}", f"c{c}-{n}", {"n": n})
     log = tmp_path / "sent.log"
-    workers = [spawn("outbox", db_url, log, "60") for _ in range(3)]
+    workers = [spawn("outbox", db_url, log, "60", "3") for _ in range(3)]  # started together
     try:
         for worker in workers:
             output, _ = worker.communicate(timeout=90)
