@@ -53,19 +53,13 @@ class SlidingWindowLimiter:
 
     def blocked(self, key: str) -> bool:
         """Whether ``key`` is at its limit now, without recording an event."""
-        now = self._clock()
-        events = self._events.get(key)
-        if not events:
-            return False
-        recent = sum(1 for at in events if now - at < self.window)
-        return recent >= self.limit
+        return self.recent(key) >= self.limit
 
     def record(self, key: str) -> None:
         """Record an event for ``key`` whether or not it is within the limit."""
         now = self._clock()
         events = self._events.pop(key, None) or deque(maxlen=max(self.limit, 1))
-        while events and now - events[0] >= self.window:
-            events.popleft()
+        self._expire(events, now)
         events.append(now)
         self._events[key] = events
         self._trim()
@@ -81,8 +75,7 @@ class SlidingWindowLimiter:
         """Record an event for ``key`` and say whether it is within the limit."""
         now = self._clock()
         events = self._events.pop(key, None) or deque(maxlen=max(self.limit, 1))
-        while events and now - events[0] >= self.window:
-            events.popleft()
+        self._expire(events, now)
         allowed = len(events) < self.limit
         if allowed:
             events.append(now)
@@ -92,8 +85,17 @@ class SlidingWindowLimiter:
 
     def recent(self, key: str) -> int:
         """How many events of ``key`` are within the window now."""
-        now = self._clock()
-        return sum(1 for at in self._events.get(key, ()) if now - at < self.window)
+        events = self._events.get(key)
+        if not events:
+            return 0
+        self._expire(events, self._clock())
+        return len(events)
+
+    def _expire(self, events: deque[float], now: float) -> None:
+        """Drop the events that left the window: they are in time order, so only the oldest
+        are looked at (a check costs the expired events, not a scan of the whole window)."""
+        while events and now - events[0] >= self.window:
+            events.popleft()
 
     def __len__(self) -> int:
         return len(self._events)

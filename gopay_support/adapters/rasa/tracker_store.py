@@ -141,6 +141,7 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
             raise TrackerStoreMisconfigured(
                 f"the tracker store cannot use its database {self.engine.url!r}: {error}"
             ) from error
+        self._statements = _Statements(self.SQLEvent.__table__, SQLWindow.__table__)
 
     def _use_pooled_wal_engine(self) -> None:
         """Pooled connections, each in WAL mode with synchronous=NORMAL."""
@@ -158,18 +159,16 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
         """The tracker for the next turn: the latest session, from the window start on."""
         if self.window_user_turns <= 0:
             return await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
-        with self.session_scope() as session:
-            window = session.get(SQLWindow, sender_id)
+        statements = self._statements
+        with self.engine.connect() as connection:
+            window = connection.execute(statements.window, {"sender_id": sender_id}).first()
             if window is None:
-                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                rows = connection.execute(statements.latest_session, {"sender_id": sender_id}).all()
                 prefix: list[dict] = []
             else:
-                rows = (
-                    session.query(self.SQLEvent)
-                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= window.first_event_id)
-                    .order_by(self.SQLEvent.id)
-                    .all()
-                )
+                rows = connection.execute(
+                    statements.from_id, {"sender_id": sender_id, "first_id": window.first_event_id}
+                ).all()
                 prefix = json.loads(window.state)
                 # As Rasa's query: a session started since the window start ends what was before.
                 starts = [i for i, row in enumerate(rows) if row.type_name == SessionStarted.type_name]
@@ -203,41 +202,34 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         events = list(tracker.events)
-        with self.session_scope() as session:
-            stored = getattr(tracker, _STORED, None)
-            ids = getattr(tracker, _IDS, None)
-            if stored is None or ids is None or stored > len(events):
-                # Not read back by this store (a new conversation): Rasa's way, by counting.
+        stored = getattr(tracker, _STORED, None)
+        ids = getattr(tracker, _IDS, None)
+        if stored is None or ids is None or stored > len(events):
+            # Not read back by this store (a new conversation): Rasa's way, by counting.
+            with self.session_scope() as session:
                 new = list(self._additional_events(session, tracker))
-                stored, ids = len(events) - len(new), [None] * (len(events) - len(new))
-            else:
-                new = events[stored:]
-            rows = [self._row(tracker.sender_id, event) for event in new]
-            session.add_all(rows)
-            if self.window_user_turns > 0 and rows:
-                session.flush()  # the new rows' ids
-                ids = list(ids) + [row.id for row in rows]
-                self._move_window(session, tracker, events, ids)
-            else:
-                ids = list(ids) + [None] * len(rows)
-            session.commit()
+            ids = [None] * (len(events) - len(new))
+        else:
+            new = events[stored:]
+        statements = self._statements
+        # One transaction (one commit) through SQLAlchemy Core: the ORM's unit of work and
+        # identity map cost about 1 ms a turn for rows that are only appended.
+        with self.engine.begin() as connection:
+            added = [
+                connection.execute(
+                    statements.insert_event, _row(tracker.sender_id, event)
+                ).inserted_primary_key[0]
+                for event in new
+            ]
+            ids = list(ids) + added
+            if self.window_user_turns > 0 and added:
+                self._move_window(connection, tracker, events, ids)
         setattr(tracker, _STORED, len(events))
         setattr(tracker, _IDS, ids)
         logger.debug("tracker %s stored (%d new events)", tracker.sender_id, len(new))
 
-    def _row(self, sender_id: str, event: Event) -> Any:
-        data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
-
     def _move_window(
-        self, session: Any, tracker: DialogueStateTracker, events: list[Event], ids: list
+        self, connection: sa.engine.Connection, tracker: DialogueStateTracker, events: list[Event], ids: list
     ) -> None:
         """Start the window at the ``window_user_turns``-th latest user turn once it holds
         twice that many, where no form is active; the state before it is stored with it."""
@@ -257,13 +249,10 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
         if before.active_loop_name:
             return  # a form is running: keep its whole turn history for the form logic
         state = state_events(before, events[start].timestamp)
-        window = session.get(SQLWindow, tracker.sender_id)
-        if window is None:
-            session.add(
-                SQLWindow(sender_id=tracker.sender_id, first_event_id=ids[start], state=json.dumps(state))
-            )
-        else:
-            window.first_event_id, window.state = ids[start], json.dumps(state)
+        values = {"window_of": tracker.sender_id, "first_id": ids[start], "window_state": json.dumps(state)}
+        moved = connection.execute(self._statements.update_window, values)
+        if moved.rowcount == 0:
+            connection.execute(self._statements.insert_window, values)
 
     def erase(self, sender_id: str) -> int:
         """Delete every stored event of ``sender_id``; returns how many there were."""
@@ -294,6 +283,61 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
                 )
             session.commit()
         return len(senders)
+
+
+class _Statements:
+    """The statements of every turn, built once (SQLAlchemy caches their compiled form)."""
+
+    def __init__(self, events: sa.Table, windows: sa.Table) -> None:
+        sender = sa.bindparam("sender_id")
+        columns = (events.c.id, events.c.type_name, events.c.data)
+        self.window = sa.select(windows.c.first_event_id, windows.c.state).where(
+            windows.c.sender_id == sender
+        )
+        self.from_id = (
+            sa.select(*columns)
+            .where(events.c.sender_id == sender, events.c.id >= sa.bindparam("first_id"))
+            .order_by(events.c.id)
+        )
+        # Rasa's query for the latest session: the events from the latest session start on,
+        # or all of them when no session was started.
+        session_start = (
+            sa.select(func.max(events.c.timestamp))
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        self.latest_session = (
+            sa.select(*columns)
+            .where(
+                events.c.sender_id == sender,
+                sa.or_(events.c.timestamp >= session_start, session_start.is_(None)),
+            )
+            .order_by(events.c.id)
+        )
+        self.insert_event = events.insert()
+        self.update_window = (
+            windows.update()
+            .where(windows.c.sender_id == sa.bindparam("window_of"))
+            .values(first_event_id=sa.bindparam("first_id"), state=sa.bindparam("window_state"))
+        )
+        self.insert_window = windows.insert().values(
+            sender_id=sa.bindparam("window_of"),
+            first_event_id=sa.bindparam("first_id"),
+            state=sa.bindparam("window_state"),
+        )
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The columns of Rasa's events table for ``event``, as Rasa's own store fills them."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def state_events(tracker: DialogueStateTracker, timestamp: float) -> list[dict]:
