@@ -142,7 +142,13 @@ def test_customer_panel_search_and_ticket_status_with_push(tmp_path):
             assert env.rasa.calls[-1][:3] == (
                 "trigger",
                 sender,
-                {"name": "EXTERNAL_ticket_update", "entities": {"ticket_id": number}},
+                {
+                    "name": "EXTERNAL_ticket_update",
+                    "entities": {
+                        "ticket_id": number,
+                        "gopay_outbox_key": env.rasa.calls[-1][2]["entities"]["gopay_outbox_key"],
+                    },
+                },
             )
             await bob.close()
 
