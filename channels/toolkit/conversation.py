@@ -104,7 +104,14 @@ def arrived(events: Iterable[Mapping[str, Any]], key: str) -> bool:
     return False
 
 
-async def _send(rasa: RasaClient, message: OutboxMessage) -> None:
+def resume_key(key: str) -> str:
+    """The key on the events that end the pause, the first step of a hand-back."""
+    return f"{key}:resume"
+
+
+async def _send(rasa: RasaClient, message: OutboxMessage, events: list[dict[str, Any]] | None) -> None:
+    """Send ``message``; ``events``: the tracker as read before this try (after an unknown
+    outcome), so a hand-back whose resume arrived goes on with the trigger."""
     payload, to, key = message.payload, message.conversation_id, message.key
     kind = payload.get("kind")
     if kind == AGENT:
@@ -114,7 +121,9 @@ async def _send(rasa: RasaClient, message: OutboxMessage) -> None:
     elif kind == INTENT:
         await rasa.trigger_intent(to, str(payload["intent"]), dict(payload.get("entities") or {}), key=key)
     elif kind == HAND_BACK:
-        await rasa.hand_back(to, str(payload.get("intent") or RESOLVED_INTENT), key=key)
+        if events is None or not arrived(events, resume_key(key)):
+            await rasa.resume(to, key=resume_key(key))
+        await rasa.trigger_intent(to, str(payload.get("intent") or RESOLVED_INTENT), key=key)
     else:
         raise Refused(f"unknown message kind {kind!r}")
 
@@ -133,10 +142,11 @@ def rasa_sender(rasa: RasaClient, record: DeliveryRecord | None = None) -> Sende
 
     async def send(message: OutboxMessage) -> None:
         try:
-            if message.outcome_unknown and arrived(await rasa.events(message.conversation_id), message.key):
+            events = await rasa.events(message.conversation_id) if message.outcome_unknown else None
+            if events is not None and arrived(events, message.key):
                 await note(message, None)  # the earlier try got through
                 return
-            await _send(rasa, message)
+            await _send(rasa, message, events)
         except RasaUnavailable as exc:
             error = mask(str(exc))
             await note(message, error)

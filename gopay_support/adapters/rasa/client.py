@@ -135,19 +135,24 @@ class RasaClient:
     async def hand_back(self, sender_id: str, intent: str = RESOLVED_INTENT, key: str | None = None) -> None:
         """Resume the bot and let it ask for the rating on the user's channel (``intent``:
         what the bot reacts to; ``EXTERNAL_handoff_left`` when the customer left the queue)."""
+        await self.resume(sender_id, key=f"{key}:resume" if key else None)
+        await self.trigger_intent(sender_id, intent, key=key)
+
+    async def resume(self, sender_id: str, key: str | None = None) -> None:
+        """End the pause (``key``: kept in the events' metadata, like a message's)."""
         # The listen marks the end of the bot's turn, as after any answer: rules only match
         # a user turn that follows action_listen, and the last action was action_handoff.
         now = time.time()
+        metadata = {"metadata": {OUTBOX_KEY: key}} if key else {}
         await self._call(
             "POST",
             sender_id,
             "tracker/events",
             json=[
-                {"event": "resume", "timestamp": now},
-                {"event": "action", "name": "action_listen", "timestamp": now},
+                {"event": "resume", "timestamp": now, **metadata},
+                {"event": "action", "name": "action_listen", "timestamp": now, **metadata},
             ],
         )
-        await self.trigger_intent(sender_id, intent, key=key)
 
     async def trigger_intent(
         self, sender_id: str, intent: str, entities: dict[str, str] | None = None, key: str | None = None
