@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from support.console_app import ApiClient, ConsoleEnv, FakeRasa, console_running
+from support.console_app import ApiClient, ConsoleEnv, FakeRasa, console_running, next_event
 from support.delivery import until
 
 from channels.toolkit.backoff import Backoff
@@ -150,5 +150,36 @@ def test_a_restarted_console_delivers_what_it_had_acknowledged(tmp_path: Path) -
         assert said(rasa) == ["one", "two", RESOLVED_INTENT]
         resumed = [c for c in rasa.calls if c[0] == "events" and c[2][0]["event"] == "resume"]
         assert len(resumed) == 1
+
+    run(scenario())
+
+
+async def states_on_update(alice: ApiClient, stream: Any, handoff: int, base: str) -> list[list[str]]:
+    """Wait for a live update of the conversation, then read its delivery states."""
+    assert await next_event(stream, "conversation") == {"id": handoff}
+    _, detail = await alice.get(base)
+    return [[d["state"] for d in detail["deliveries"]]]
+
+
+def test_open_consoles_are_told_when_a_reply_is_delivered(tmp_path: Path) -> None:
+    """The page reloads a conversation on a live update: one comes when the reply is
+    queued and one when it is delivered (Rasa's tracker store alone would not show it)."""
+
+    async def scenario() -> None:
+        async with console_running(tmp_path, ack_wait=0.1) as env:
+            fast(env)
+            alice, base = await claimed(env)
+            handoff = int(base.rsplit("/", 1)[1])
+            stream = await alice.http.get(env.url + "/api/events")
+            await next_event(stream, "queue")
+            env.rasa.status = 503
+            assert (await alice.post(base + "/reply", {"text": "hi"}))[0] == 202
+            states = await states_on_update(alice, stream, handoff, base)
+            assert states[-1] == ["queued"]
+            env.rasa.status = 200
+            while states[-1] != ["sent"]:  # the update times out if none comes
+                states = await states_on_update(alice, stream, handoff, base)
+            stream.close()
+            await alice.close()
 
     run(scenario())

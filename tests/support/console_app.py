@@ -4,6 +4,8 @@ for Rasa's HTTP API, a Rasa-shaped tracker store and two accounts: ``alice`` (su
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -118,6 +120,17 @@ async def console_running(
         await server.close()
         await rasa_server.close()
         services.database.dispose()
+
+
+async def next_event(stream: aiohttp.ClientResponse, kind: str) -> dict[str, Any]:
+    """The data of the next live update (SSE) of ``kind`` on ``stream``."""
+    current = None
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().rstrip("\n")
+        if line.startswith("event: "):
+            current = line[len("event: ") :]
+        elif line.startswith("data: ") and current == kind:
+            return json.loads(line[len("data: ") :])
 
 
 class ApiClient:
