@@ -231,7 +231,9 @@ class Outbox:
     ) -> list[Delivery]:
         """The messages of one conversation (enqueued at or after ``since``), oldest first."""
         query = select(table).where(table.c.channel == channel, table.c.conversation_id == conversation_id)
-        if since is not None:
+        if since is not None:  # the table stores naive UTC
+            if since.tzinfo is not None:
+                since = since.astimezone(dt.timezone.utc).replace(tzinfo=None)
             query = query.where(table.c.created_at >= since)
         with self.database.engine.connect() as conn:
             rows = conn.execute(query.order_by(table.c.id.desc()).limit(limit)).all()
