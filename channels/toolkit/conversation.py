@@ -26,7 +26,7 @@ from typing import Any
 
 from channels.toolkit.outbox import OutboxMessage, Outgoing, Refused, RetryLater, Sender
 from gopay_support.adapters.rasa.client import RESOLVED_INTENT, RasaClient, RasaUnavailable
-from gopay_support.core.handoff.transcript import OUTBOX_KEY
+from gopay_support.core.handoff.transcript import carries_key
 from gopay_support.core.pii import mask
 from gopay_support.core.tickets.notify import TICKET_UPDATE_INTENT, DeliveryRecord
 
@@ -93,15 +93,7 @@ def hand_back(handoff_id: int, intent: str = RESOLVED_INTENT) -> Outgoing:
 
 def arrived(events: Iterable[Mapping[str, Any]], key: str) -> bool:
     """Whether Rasa's events hold the message with outbox key ``key``."""
-    for event in events:
-        if (event.get("metadata") or {}).get(OUTBOX_KEY) == key:
-            return True
-        entities = (event.get("parse_data") or {}).get("entities") or []
-        if event.get("event") == "user" and any(
-            isinstance(e, dict) and e.get("entity") == OUTBOX_KEY and e.get("value") == key for e in entities
-        ):
-            return True
-    return False
+    return any(carries_key(event, key) for event in events)
 
 
 def resume_key(key: str) -> str:

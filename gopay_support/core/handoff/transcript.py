@@ -24,6 +24,19 @@ AGENT_KEY = "gopay_agent"
 OUTBOX_KEY = "gopay_outbox_key"
 
 
+def carries_key(event: Mapping[str, Any], key: str) -> bool:
+    """Whether a serialised tracker event is the message with outbox key ``key``: a bot event
+    with it in its metadata, or an external user event with it as an entity."""
+    if (event.get("metadata") or {}).get(OUTBOX_KEY) == key:
+        return True
+    if event.get("event") != "user":
+        return False
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return any(
+        isinstance(e, dict) and e.get("entity") == OUTBOX_KEY and e.get("value") == key for e in entities
+    )
+
+
 def turns(events: Iterable[Mapping[str, Any]], limit: int = 200) -> list[Turn]:
     """The user, bot and agent messages among ``events``, masked, oldest first."""
     found: list[Turn] = []
