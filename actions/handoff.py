@@ -21,6 +21,7 @@ from actions.tracker import (
     lang,
     latest_entity,
     recent_topic_category,
+    repeated_push,
     safe_run,
 )
 from gopay_support.core.handoff.escalation import Queued, Request
@@ -91,6 +92,8 @@ class ActionHandoffResumed(ServicesAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if repeated_push(tracker):
+            return []  # a hand-back that arrived twice: the rating is asked once
         buttons = [{"title": str(n), "payload": f'/csat_rate{{"csat_rating": "{n}"}}'} for n in CSAT_RANGE]
         dispatcher.utter_message(response="utter_handoff_resolved", buttons=buttons)
         return []

@@ -23,6 +23,7 @@ from actions.tracker import (
     intent_of,
     lang,
     latest_entity,
+    repeated_push,
     safe_run,
 )
 from gopay_support.core import tracking
@@ -208,6 +209,9 @@ class AnnounceTicketUpdate(ServicesAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if repeated_push(tracker):
+            log.info("a status push that arrived twice: announced once")
+            return []
         number = latest_entity(tracker, "ticket_id")
         ticket = self.services.tickets.get(number or "")
         if ticket is None or ticket.sender_id != tracker.sender_id:

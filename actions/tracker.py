@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from gopay_support.core import language, parse_data
+from gopay_support.core.handoff.transcript import OUTBOX_KEY, carries_key
 from gopay_support.core.pii import mask
 from gopay_support.core.tickets.validation import category_from_topic
 from gopay_support.wiring import Services, process_services
@@ -119,3 +120,14 @@ def safe_run(run: R) -> R:
 
 def latest_entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def repeated_push(tracker: Tracker) -> bool:
+    """Whether the intent just triggered from outside (a status push, the hand-back) reached
+    the conversation before: its outbox key is on an earlier user event too. The console's
+    outbox checks the tracker before resending, but a try still in flight when it looked
+    can land twice; the bot then says nothing the second time."""
+    key = latest_entity(tracker, OUTBOX_KEY)
+    if not isinstance(key, str) or not key:
+        return False
+    return sum(1 for event in tracker.events if carries_key(event, key)) > 1

@@ -1,13 +1,17 @@
 """The agent console: an aiohttp app with a static single page and a small JSON API.
 
 Handlers stay thin: ownership rules are in :class:`~gopay_support.adapters.db.handoffs.HandoffStore`,
-talking to the user goes through Rasa (:mod:`gopay_support.adapters.rasa.client`), security is
-the middleware of :mod:`console.security`.
+security is the middleware of :mod:`console.security`. What the console says to a customer
+(agent replies, status pushes, the hand-back that asks for the rating) is written to the
+durable outbox before the request is answered (:mod:`channels.toolkit.conversation`); the
+console's outbox worker delivers it through Rasa (:mod:`gopay_support.adapters.rasa.client`),
+retrying while Rasa is away, also after a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import defaultdict
@@ -16,7 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.toolkit.records import Records
+from channels.toolkit import conversation
+from channels.toolkit.outbox import Delivery, DeliveryState, Outbox, OutboxMessage, OutboxWorker, Outgoing
 from console import customers, dashboard, learning, live, security, views
 from console.http import MAX_BODY_BYTES, error, json_body
 from console.passwords import AgentDirectory
@@ -38,8 +43,6 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4000
-#: The record kind of a handoff handed back to the bot (its rating prompt asked once).
-HANDED_BACK = "handed_back"
 #: Handoff ids in URLs: at most 18 digits, so every id fits a 64-bit database column.
 ID = "{id:\\d{1,18}}"
 
@@ -57,16 +60,65 @@ class Console:
         self.rasa = rasa
         self.throttle = security.LoginThrottle()
         self.trusted_proxies = clientaddr.networks(services.settings.trusted_proxies)
-        #: Replies to one conversation leave one at a time, so they arrive in order.
+        #: One request at a time per handoff (a double click waits for the first).
         self.send_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        #: What the console says to customers, durable, delivered by this process's worker
+        #: in order per conversation (rows left pending by a stopped console are resumed).
+        self.outbox = Outbox(services.database)
+        self.worker = OutboxWorker(
+            self.outbox,
+            {conversation.CHANNEL: conversation.rasa_sender(rasa, services.tickets)},
+            name="console-outbox",
+            on_outcome=self._outcome,
+        )
+        self._waiting: dict[str, list[asyncio.Future[DeliveryState]]] = {}
         #: Rasa's tracker store read directly (dashboard, learning loop, search, live updates).
         self.tracker = TrackerEvents(settings.tracker_db_url) if settings.tracker_db_url else None
         self.reviews = ReviewStore(services.database)
         self.live = live.LiveHub(self)
-        #: Which handoffs were handed back to the bot (``console``/``handed_back``/<id>).
-        self.records = Records(services.database)
         #: Notes by (agent, client id): a note sent again after a lost answer is added once.
         self.recent_notes: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def send(self, sender_id: str, message: Outgoing) -> Delivery | None:
+        """Enqueue ``message`` for the conversation (committed), then give its first try up to
+        ``ack_wait`` seconds: the delivery as it stands then (``None``: not readable now).
+
+        A message enqueued before under the same key is not enqueued again.
+        """
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[DeliveryState] = loop.create_future()
+        self._waiting.setdefault(message.key, []).append(outcome)
+        try:
+            await asyncio.to_thread(self.outbox.enqueue, conversation.CHANNEL, sender_id, [message])
+            self.worker.kick()
+            known = await asyncio.to_thread(self.outbox.delivery, message.key)
+            if known is not None and known.final:
+                return known
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(outcome), self.settings.ack_wait)
+        finally:
+            waiting = self._waiting.get(message.key, [])
+            if outcome in waiting:
+                waiting.remove(outcome)
+            if not waiting:
+                self._waiting.pop(message.key, None)
+        self.live.poke()
+        try:
+            return await asyncio.to_thread(self.outbox.delivery, message.key)
+        except Exception:  # noqa: BLE001 - the message is committed; its state can wait
+            log.exception("console: delivery state not readable")
+            return None
+
+    def _outcome(self, message: OutboxMessage, state: DeliveryState) -> None:
+        """A try ended: wake whoever waits for it, show the new state on open consoles."""
+        for waiter in self._waiting.get(message.key, []):
+            if not waiter.done():
+                waiter.set_result(state)
+        self.live.poke()
+
+    def deliveries(self, handoff: Handoff) -> list[Delivery]:
+        """What the console sent to the conversation since the handoff began."""
+        return self.outbox.of_conversation(conversation.CHANNEL, handoff.sender_id, since=handoff.created_at)
 
     async def live_transcript(self, handoff: Handoff) -> list[Turn]:
         """The conversation as Rasa has it now (masked); the stored copy if Rasa is down."""
@@ -122,12 +174,19 @@ def build_app(
     dashboard.add_routes(app)
     learning.add_routes(app)
     app.on_startup.append(console.live.start)  # type: ignore[arg-type]
+    app.on_startup.append(_start_worker)  # type: ignore[arg-type]
     app.on_cleanup.append(_close)  # type: ignore[arg-type]  # aiohttp types its Signal oddly
     return app
 
 
+async def _start_worker(app: web.Application) -> None:
+    """Deliver what the console enqueued, including what a stopped console left pending."""
+    app[CONSOLE].worker.start()
+
+
 async def _close(app: web.Application) -> None:
     console = app[CONSOLE]
+    await console.worker.stop()
     await console.live.stop()
     await console.rasa.close()
     if console.tracker is not None:
@@ -239,6 +298,7 @@ async def detail(request: web.Request) -> web.Response:
         return _refusal(NotOwner(f"claimed by {handoff.agent}", code="claimed_by", agent=handoff.agent or ""))
     turns = await console.live_transcript(handoff)
     linked = console.tickets.get(handoff.ticket_number) if handoff.ticket_number else None
+    deliveries = await asyncio.to_thread(console.deliveries, handoff)
     return web.json_response(
         views.detail(
             handoff,
@@ -248,6 +308,7 @@ async def detail(request: web.Request) -> web.Response:
             linked,
             me_,
             utcnow(),
+            deliveries,
         )
     )
 
@@ -276,18 +337,21 @@ async def claim(request: web.Request) -> web.Response:
 
 
 async def reply(request: web.Request) -> web.Response:
+    """The reply is in the outbox when this answers: 200 when it reached the conversation
+    already (``state`` sent, or failed when refused for good), else 202 (queued; the page
+    shows when it is sent). ``client_id``: the page's id for the message, so a request
+    repeated after a lost answer is sent once."""
     console, agent = _console(request), security.agent_of(request)
     text = await _text(request, "text")
-    async with console.send_locks[_id(request)]:
-        try:
-            handoff = console.handoffs.require_owner(_id(request), agent)
-            await console.rasa.send_agent_message(handoff.sender_id, agent, text)
-        except HandoffError as exc:
-            return _refusal(exc)
-        except RasaUnavailable as exc:
-            return error(str(exc), "rasa_unavailable", 502)
-    console.live.poke()
-    return web.json_response({"status": "sent"})
+    client_id = await _text(request, "client_id", required=False)
+    try:
+        handoff = console.handoffs.require_owner(_id(request), agent)
+    except HandoffError as exc:
+        return _refusal(exc)
+    key = conversation.reply_key(handoff.id, agent, client_id)
+    sent = await console.send(handoff.sender_id, conversation.agent_reply(key, agent, text))
+    state = views.delivery_state(sent)
+    return web.json_response({"key": key, "state": state}, status=202 if state == "queued" else 200)
 
 
 async def add_note(request: web.Request) -> web.Response:
@@ -335,20 +399,12 @@ async def resolve(request: web.Request) -> web.Response:
             return _refusal(exc)
         if handoff.ticket_number:
             _move_ticket(console, handoff, TicketStatus.RESOLVED, resolution)
-        # The hand-back (and the rating prompt it triggers) happens once per handoff, also
-        # between console processes: the first to record it does it; a repeat only answers.
-        key = str(handoff.id)
-        if not await asyncio.to_thread(console.records.put_if_absent, "console", HANDED_BACK, key, agent):
-            return web.json_response({"status": handoff.status.value})
-        try:
-            await console.rasa.hand_back(handoff.sender_id)
-        except RasaUnavailable as exc:
-            # Resolving again retries the hand-back (the store allows it for the same agent).
-            await asyncio.to_thread(console.records.delete, "console", HANDED_BACK, key)
-            return error(f"resolved, but the bot was not resumed: {exc}", "not_resumed", 502)
+        # The hand-back (and the rating prompt it triggers) is enqueued once per handoff, also
+        # between console processes (its key); a repeat only reports where it stands.
+        handed_back = await console.send(handoff.sender_id, conversation.hand_back(handoff.id))
     log.info("console: %s resolved handoff %s", agent, handoff.id)
     console.live.poke()
-    return web.json_response({"status": handoff.status.value})
+    return web.json_response({"status": handoff.status.value, "hand_back": views.delivery_state(handed_back)})
 
 
 def _move_ticket(console: Console, handoff: Handoff, status: TicketStatus, note: Any) -> None:

@@ -5,9 +5,10 @@
 * ``GET /api/search?q=``: a tracking number finds its ticket and conversations; any other
   text finds conversations whose messages, resolution or notes contain it;
 * ``POST /api/tickets/{number}/status``: move a ticket (the lifecycle of
-  :mod:`gopay_support.core.tickets.model`) and tell the customer on their own channel
-  (:class:`~gopay_support.core.tickets.notify.Notifier` through the Rasa client). Asking
-  for the status a ticket already has changes nothing and sends nothing.
+  :mod:`gopay_support.core.tickets.model`) and tell the customer on their own channel,
+  through the console's outbox (retried until Rasa takes it; the history entry records
+  notified or the last error). Asking for the status a ticket already has changes nothing
+  and sends nothing.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from typing import Any
 
 from aiohttp import web
 
+from channels.toolkit import conversation
+from channels.toolkit.outbox import Outgoing
 from console import security, views
 from console.http import error, json_body
-from gopay_support.adapters.rasa.client import RasaUnavailable
 from gopay_support.core import catalogue, tracking
 from gopay_support.core.errors import HandoffError, InvalidTransition, NotOwner, TicketNotFound
 from gopay_support.core.handoff.model import Handoff, HandoffStatus
 from gopay_support.core.pii import mask
 from gopay_support.core.tickets.model import StatusChange, Ticket, TicketStatus
-from gopay_support.core.tickets.notify import Notifier, NotifyResult
 
 log = logging.getLogger(__name__)
 
@@ -157,21 +158,27 @@ async def ticket_status(request: web.Request) -> web.Response:
         return error("no such ticket", "no_such_ticket", 404)
     except InvalidTransition as exc:
         return error(str(exc), "bad_transition", 409, current=exc.current, new=exc.new)
-    if console.handoffs.open_for(ticket.sender_id) is not None:
-        # The bot is paused while the customer waits for or talks to an agent, so it would not
-        # announce the update: the console tells the customer itself, in their language.
-        result = await _tell_paused(console, ticket, change)
-    else:
-        result = await Notifier(console.tickets, console.rasa).push(ticket, change)
+    pushed = await console.send(ticket.sender_id, _status_push(console, ticket, change))
     log.info("console: %s moved ticket %s to %s", agent, ticket.tracking_number, status.value)
     console.live.poke()
     fresh = console.tickets.get(number) or ticket
+    state = views.delivery_state(pushed)
     return web.json_response(
-        {"ticket": views.ticket(fresh, fresh.language), "changed": True, "notified": result.delivered},
+        {
+            "ticket": views.ticket(fresh, fresh.language),
+            "changed": True,
+            "notified": state == "sent",
+            "delivery": state,
+        },
     )
 
 
-async def _tell_paused(console: Any, ticket: Ticket, change: StatusChange) -> NotifyResult:
+def _status_push(console: Any, ticket: Ticket, change: StatusChange) -> Outgoing:
+    """The bot announces the change (it reads the current status from the store), except
+    while the bot is paused for an agent: then the console tells the customer itself, in
+    their language."""
+    if console.handoffs.open_for(ticket.sender_id) is None:
+        return conversation.ticket_update(change.id, ticket.tracking_number)
     lang = ticket.language
     text = catalogue.text(
         "ticket.status_changed",
@@ -179,13 +186,7 @@ async def _tell_paused(console: Any, ticket: Ticket, change: StatusChange) -> No
         number=ticket.tracking_number,
         status=catalogue.text(f"ticket.status.{change.to_status.value}", lang),
     )
-    try:
-        await console.rasa.send_bot_message(ticket.sender_id, text)
-    except RasaUnavailable as exc:
-        console.tickets.mark_notified(change.id, error=str(exc)[:255])
-        return NotifyResult(False, str(exc))
-    console.tickets.mark_notified(change.id)
-    return NotifyResult(True)
+    return conversation.support_message(conversation.status_key(change.id), text, change.id)
 
 
 def add_routes(app: web.Application) -> None:

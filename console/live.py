@@ -4,7 +4,8 @@ One watcher per console process looks for changes, whoever made them: a conversa
 escalated by the action server, a customer message recorded by Rasa, a claim in another
 console. It compares a cheap signature every ``live_interval`` seconds (handoff rows, and
 the newest event id of each open conversation from Rasa's tracker store when it is
-configured, else the transcripts through Rasa's API) and, when something changed, pushes:
+configured, else the transcripts through Rasa's API; and the console's outbox messages to
+each, so a reply's delivery state shows as it changes) and, when something changed, pushes:
 
 * ``queue``: the queue and recently resolved list as ``GET /api/queue`` gives them;
 * ``conversation``: ``{"id": n}`` for each open conversation whose transcript or state
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from channels.toolkit import conversation
 from console import security, views
 from gopay_support.core.clock import utcnow
 
@@ -109,12 +111,20 @@ class LiveHub:
             (p.handoff.id, p.handoff.status.value, p.handoff.agent, p.handoff.priority.value) for p in places
         )
         resolved = tuple((h.id, h.csat_rating) for h in console.handoffs.recent_resolved())
+        sent = await asyncio.to_thread(
+            console.outbox.marks, conversation.CHANNEL, [p.handoff.sender_id for p in places]
+        )
         if console.tracker is not None:
             latest = await asyncio.to_thread(
                 console.tracker.latest_ids, [p.handoff.sender_id for p in places]
             )
             markers = {
-                p.handoff.id: (p.handoff.status.value, p.handoff.agent, latest.get(p.handoff.sender_id))
+                p.handoff.id: (
+                    p.handoff.status.value,
+                    p.handoff.agent,
+                    latest.get(p.handoff.sender_id),
+                    sent.get(p.handoff.sender_id),
+                )
                 for p in places
             }
             signature: Any = (
@@ -129,7 +139,7 @@ class LiveHub:
         else:
             places, transcripts, estimates = await console.queue_view()
             markers = {
-                p.handoff.id: (p.handoff.status.value, p.handoff.agent, len(t))
+                p.handoff.id: (p.handoff.status.value, p.handoff.agent, len(t), sent.get(p.handoff.sender_id))
                 for p, t in zip(places, transcripts, strict=True)
             }
             signature = (rows, resolved, tuple(sorted(markers.items(), key=lambda kv: kv[0])), self._minute())

@@ -39,6 +39,9 @@ class ConsoleSettings:
     heldout_glob: str = str(PROJECT_ROOT / review.HELDOUT_GLOB)
     #: How often the server looks for changes it pushes to open consoles (seconds).
     live_interval: float = 1.0
+    #: How long a reply, resolve or status change waits for its message to reach Rasa before
+    #: answering "queued" (the message is durable either way; the outbox keeps trying).
+    ack_wait: float = 1.0
 
     def role(self, agent: str) -> str:
         return SUPERVISOR if agent in self.supervisors else AGENT
@@ -74,4 +77,5 @@ class ConsoleSettings:
             tracker_db_url=env.text("GOPAY_TRACKER_DB_URL"),
             reviewed_path=Path(reviewed) if reviewed else cls.reviewed_path,
             live_interval=env.number("GOPAY_CONSOLE_LIVE_SECONDS", cls.live_interval),
+            ack_wait=env.number("GOPAY_CONSOLE_ACK_SECONDS", cls.ack_wait),
         )

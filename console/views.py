@@ -7,11 +7,14 @@ customer's session secret, and agents have no use for any channel's raw id."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from channels.toolkit.outbox import Delivery, DeliveryState
 from gopay_support.core.conversation import public_id
 from gopay_support.core.handoff.model import Handoff, Note, QueuePlace, Transfer, Turn
+from gopay_support.core.pii import mask
 from gopay_support.core.tickets.model import TRANSITIONS, Ticket
 
 
@@ -90,7 +93,34 @@ def rated(handoff: Handoff) -> dict[str, Any]:
 
 
 def turn(item: Turn) -> dict[str, Any]:
-    return {"role": item.role, "text": item.text, "at": item.at, "agent": item.agent}
+    return {"role": item.role, "text": item.text, "at": item.at, "agent": item.agent, "key": item.key}
+
+
+#: The delivery states the page shows (the outbox's states in the agents' words).
+DELIVERY_STATES = {
+    DeliveryState.PENDING: "queued",
+    DeliveryState.SENT: "sent",
+    DeliveryState.REFUSED: "failed",
+}
+
+
+def delivery_state(item: Delivery | None) -> str:
+    return DELIVERY_STATES[item.state] if item is not None else "queued"
+
+
+def delivery(item: Delivery) -> dict[str, Any]:
+    """A message the console sent to the conversation, and where it stands; texts masked."""
+    text = item.payload.get("text")
+    return {
+        "key": item.key,
+        "kind": item.payload.get("kind"),
+        "agent": item.payload.get("agent"),
+        "text": mask(text) if isinstance(text, str) else None,
+        "state": delivery_state(item),
+        "attempts": item.attempts,
+        "error": item.last_error if item.state is not DeliveryState.SENT else None,
+        "at": _iso(item.created_at),
+    }
 
 
 def note(item: Note) -> dict[str, Any]:
@@ -135,6 +165,7 @@ def detail(
     linked: Ticket | None,
     me: str,
     now: datetime,
+    deliveries: Sequence[Delivery] = (),
 ) -> dict[str, Any]:
     return {
         **_summary(h, me),
@@ -148,4 +179,5 @@ def detail(
         "notes": [note(n) for n in notes],
         "transfers": [transfer(t) for t in transfers],
         "ticket": ticket(linked, h.language),
+        "deliveries": [delivery(d) for d in deliveries],
     }

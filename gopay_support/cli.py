@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from channels.toolkit import conversation
+from channels.toolkit.outbox import DeliveryState, Outbox, OutboxWorker
 from gopay_support.adapters.db import TicketStore
 from gopay_support.adapters.rasa.client import RasaClient
 from gopay_support.core.clock import utcnow
@@ -26,7 +28,6 @@ from gopay_support.core.errors import InvalidTransition, TicketError, TicketNotF
 from gopay_support.core.hours import ServiceHours
 from gopay_support.core.pii import mask, mask_contact
 from gopay_support.core.tickets.model import TRANSITIONS, Ticket, TicketStatus
-from gopay_support.core.tickets.notify import Notifier
 from gopay_support.wiring import PROJECT_ROOT, Services, build_services, load_settings
 
 DEFAULT_ENDPOINTS = PROJECT_ROOT / "endpoints.yml"
@@ -229,15 +230,33 @@ async def _set_status(
     print(f"{ticket.tracking_number}: {before} -> {change.to_status.value}")
     if args.no_notify:
         return EXIT_OK
+    # The push goes into the outbox first: if Rasa does not take it now, the agent console's
+    # outbox worker keeps trying (the history entry shows the last error meanwhile).
+    outbox = Outbox(services.database)
+    push = conversation.ticket_update(change.id, ticket.tracking_number)
+    outbox.enqueue(conversation.CHANNEL, ticket.sender_id, [push])
     settings = services.settings
     async with RasaClient(
         settings.rasa_url, settings.rasa_token, timeout=settings.tickets.notify_timeout, transport=transport
     ) as rasa:
-        result = await Notifier(store, rasa).push(ticket, change)
-    if result.delivered:
+        sender = conversation.rasa_sender(rasa, store)
+        worker = OutboxWorker(outbox, {conversation.CHANNEL: sender}, name="cli-outbox")
+        try:
+            await worker.run_until_idle(timeout=settings.tickets.notify_timeout * 2)
+        except asyncio.TimeoutError:
+            pass
+    delivery = outbox.delivery(push.key)
+    if delivery is not None and delivery.state is DeliveryState.SENT:
         print("user notified")
         return EXIT_OK
-    print(f"warning: status saved, but the user could not be notified: {result.error}", file=sys.stderr)
+    error = delivery.last_error if delivery is not None else "unknown"
+    if delivery is not None and delivery.state is DeliveryState.PENDING:
+        print(
+            f"warning: status saved; the push is queued and retried by the agent console: {error}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"warning: status saved, but the user could not be notified: {error}", file=sys.stderr)
     return EXIT_NOT_DELIVERED
 
 

@@ -5,6 +5,7 @@ The push goes over real HTTP to a small local server that records what Rasa woul
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -14,7 +15,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+from channels.toolkit import conversation
+from channels.toolkit.outbox import Outbox, OutboxWorker
 from gopay_support.adapters.db import Database, TicketStore
+from gopay_support.adapters.rasa.client import RasaClient
 from gopay_support.cli import main
 from gopay_support.core.contact import ContactKind
 from gopay_support.core.tickets.model import NewTicket, TicketStatus
@@ -125,7 +129,11 @@ def test_set_status_records_history_and_pushes_to_the_conversation(
     assert "user notified" in capsys.readouterr().out
     path, body = rasa.calls[0]
     assert path == "/conversations/user%201%2Fweb/trigger_intent?output_channel=latest"
-    assert body == {"name": TICKET_UPDATE_INTENT, "entities": {"ticket_id": number}}
+    last = store_on(db).require(number).history[-1]
+    assert body == {
+        "name": TICKET_UPDATE_INTENT,
+        "entities": {"ticket_id": number, "gopay_outbox_key": f"status:{last.id}"},
+    }
     last = store_on(db).require(number).history[-1]
     assert (last.to_status, last.actor, last.note) == (
         TicketStatus.IN_PROGRESS,
@@ -135,13 +143,28 @@ def test_set_status_records_history_and_pushes_to_the_conversation(
     assert last.notified_at is not None and last.notify_error is None
 
 
-def test_failed_push_keeps_the_status_change(db: str, number: str, capsys) -> None:
-    # nothing listens on port 9: the push fails, the change stays
+def test_failed_push_keeps_the_status_change_and_the_push_for_later(
+    db: str, number: str, rasa: FakeRasa, capsys
+) -> None:
+    # nothing listens on port 9: the push fails, the change stays, the push waits in the
+    # outbox for the console's worker (here: a second run of the command's worker)
     assert run(db, "set-status", number, "resolved") == 5
-    assert "could not be notified" in capsys.readouterr().err
+    assert "queued and retried by the agent console" in capsys.readouterr().err
     ticket = store_on(db).require(number)
     assert ticket.status is TicketStatus.RESOLVED
     assert ticket.history[-1].notified_at is None and ticket.history[-1].notify_error
+    outbox = Outbox.from_url(db)
+    assert outbox.pending_count([conversation.CHANNEL]) == 1
+
+    async def later() -> None:
+        await asyncio.sleep(0.6)  # the first retry is due after half a second
+        async with RasaClient(rasa.url) as client:
+            sender = conversation.rasa_sender(client, store_on(db))
+            await OutboxWorker(outbox, {conversation.CHANNEL: sender}).run_until_idle()
+
+    asyncio.run(later())
+    assert [body["name"] for _, body in rasa.calls] == [TICKET_UPDATE_INTENT]
+    assert store_on(db).require(number).history[-1].notified_at is not None
 
 
 def test_rasa_error_status_is_a_failed_push(db: str, number: str, rasa: FakeRasa) -> None:

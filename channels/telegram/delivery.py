@@ -3,7 +3,8 @@
 Every message to a chat (Rasa's answers, the channel's fixed replies, agent answers, status
 pushes) is enqueued under an idempotency key before anything is sent: a turn's answers under
 ``telegram:<bot>:<update id>:<n>`` (a replayed turn enqueues the same keys, which are kept
-once), messages from outside a turn under a random key. The outbox worker hands each to
+once), a message the console sent through its own outbox under that message's key, other
+messages from outside a turn under a random key. The outbox worker hands each to
 :func:`telegram_sender`, one chat's messages in order, and retries until Telegram accepts or
 refuses it for good:
 
@@ -57,6 +58,12 @@ def turn_key(bot_id: int, update_id: int, n: int | str) -> str:
     """The key of a turn's ``n``-th message (or of its notice ``n``): the same on every
     replay of the update."""
     return f"{identity.CHANNEL_NAME}:{bot_id}:{update_id}:{n}"
+
+
+def relayed_key(bot_id: int, outbox_key: str, part: int) -> str:
+    """The key of part ``part`` of a message the console sent under ``outbox_key``
+    (:mod:`channels.toolkit.conversation`): an event that reached Rasa twice is sent once."""
+    return f"{identity.CHANNEL_NAME}:{bot_id}:o:{outbox_key}:{part}"
 
 
 def loose_key(bot_id: int) -> str:

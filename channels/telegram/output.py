@@ -21,7 +21,7 @@ from channels.telegram import delivery, identity, texts
 from channels.telegram.formatting import inline_keyboard, split_text
 from channels.toolkit.outbox import Outgoing
 from gopay_support.core import language
-from gopay_support.core.handoff.transcript import AGENT_KEY
+from gopay_support.core.handoff.transcript import AGENT_KEY, OUTBOX_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,10 @@ def agent_marked(text: str, kwargs: dict[str, Any]) -> str:
 
 
 class TelegramOutput(OutputChannel):
-    """Outside a turn (agent answers, status pushes) each message gets a random key; use
-    :meth:`for_update` for a turn's answers."""
+    """Outside a turn, a message the console sent through its outbox (metadata
+    ``gopay_outbox_key``) keeps that key, so the same event sent twice reaches the chat
+    once; other messages outside a turn get a random key. Use :meth:`for_update` for a
+    turn's answers."""
 
     def __init__(
         self,
@@ -67,7 +69,10 @@ class TelegramOutput(OutputChannel):
         """The output of one update's turn: its n-th message has the same key on a replay."""
         return TelegramOutput(self._enqueue, self._store_payload, self._bot_id, update_id)
 
-    def _key(self) -> str:
+    def _key(self, kwargs: dict[str, Any] | None = None, part: int = 0) -> str:
+        outbox_key = (kwargs or {}).get(OUTBOX_KEY)
+        if isinstance(outbox_key, str) and outbox_key:
+            return delivery.relayed_key(self._bot_id, outbox_key, part)
         if self._update_id is None:
             return delivery.loose_key(self._bot_id)
         return delivery.turn_key(self._bot_id, self._update_id, next(self._counter))
@@ -75,7 +80,9 @@ class TelegramOutput(OutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         chat_id = identity.chat_id(recipient_id)
         chunks = split_text(agent_marked(text, kwargs))
-        await self._enqueue(recipient_id, [delivery.message(self._key(), chat_id, c) for c in chunks])
+        await self._enqueue(
+            recipient_id, [delivery.message(self._key(kwargs, n), chat_id, c) for n, c in enumerate(chunks)]
+        )
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any

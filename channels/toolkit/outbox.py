@@ -47,7 +47,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
@@ -124,6 +124,8 @@ class Delivery:
     next_attempt_at: dt.datetime
     last_error: str | None
     result: Any
+    #: What was enqueued (the sender's payload).
+    payload: dict[str, Any]
 
     @property
     def final(self) -> bool:
@@ -131,6 +133,9 @@ class Delivery:
 
 
 Sender = Callable[[OutboxMessage], Awaitable[Any]]
+#: Told after each try's outcome is recorded: the message and where it stands now (pending
+#: again after a failed try). For in-process listeners (a console showing delivery states).
+OutcomeListener = Callable[[OutboxMessage, DeliveryState], None]
 
 
 @dataclass(frozen=True)
@@ -220,6 +225,35 @@ class Outbox:
         with self.database.engine.connect() as conn:
             rows = conn.execute(select(table).where(table.c.idempotency_key.in_(keys))).all()
         return {row.idempotency_key: _delivery(row) for row in rows}
+
+    def of_conversation(
+        self, channel: str, conversation_id: str, since: dt.datetime | None = None, limit: int = 200
+    ) -> list[Delivery]:
+        """The messages of one conversation (enqueued at or after ``since``), oldest first."""
+        query = select(table).where(table.c.channel == channel, table.c.conversation_id == conversation_id)
+        if since is not None:  # the table stores naive UTC
+            if since.tzinfo is not None:
+                since = since.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            query = query.where(table.c.created_at >= since)
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(query.order_by(table.c.id.desc()).limit(limit)).all()
+        return [_delivery(row) for row in reversed(rows)]
+
+    def marks(self, channel: str, conversation_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+        """Per conversation: (newest message id, pending, refused), which changes with every
+        enqueue and every final outcome (a cheap "anything new?" for live views)."""
+        ids = list(conversation_ids)
+        if not ids:
+            return {}
+        pending = func.sum(case((table.c.state == DeliveryState.PENDING.value, 1), else_=0))
+        refused = func.sum(case((table.c.state == DeliveryState.REFUSED.value, 1), else_=0))
+        query = (
+            select(table.c.conversation_id, func.max(table.c.id), pending, refused)
+            .where(table.c.channel == channel, table.c.conversation_id.in_(ids))
+            .group_by(table.c.conversation_id)
+        )
+        with self.database.engine.connect() as conn:
+            return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in conn.execute(query)}
 
     def pending_count(self, channels: Iterable[str] | None = None) -> int:
         query = select(table.c.id).where(table.c.state == DeliveryState.PENDING.value)
@@ -328,6 +362,7 @@ def _delivery(row: Any) -> Delivery:
         next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
         result=durable.loads(row.result),
+        payload=durable.loads(row.payload),
     )
 
 
@@ -364,8 +399,10 @@ class OutboxWorker:
         concurrency: int = 16,
         max_age: dt.timedelta = DEFAULT_MAX_AGE,
         name: str = "outbox",
+        on_outcome: OutcomeListener | None = None,
     ) -> None:
         self.outbox = outbox
+        self.on_outcome = on_outcome
         self.senders = dict(senders)
         self.owner = owner or durable.new_owner(name)
         self.backoff = backoff
@@ -467,6 +504,7 @@ class OutboxWorker:
         if self.outbox.clock() - message.created_at > self.max_age:
             logger.error("outbox: %s message %s too old, given up", message.channel, message.id)
             await self._record(self.outbox.finish_refused, message, self.owner, "expired before delivery")
+            self._tell(message, DeliveryState.REFUSED)
             return
         try:
             result = await sender(message)
@@ -481,16 +519,28 @@ class OutboxWorker:
                 delay,
             )
             await self._retry(message, delay, exc.reason, exc.outcome_unknown)
+            self._tell(message, DeliveryState.PENDING)
         except Refused as exc:
             logger.error("outbox: %s message %s refused: %s", message.channel, message.id, exc)
             await self._record(self.outbox.finish_refused, message, self.owner, str(exc))
+            self._tell(message, DeliveryState.REFUSED)
         except asyncio.CancelledError:
             raise  # stopping: the lease runs out, the message stays in doubt
         except Exception as exc:  # noqa: BLE001 - a sender bug or an unexpected failure
             logger.exception("outbox: %s message %s failed unexpectedly", message.channel, message.id)
             await self._retry(message, self.backoff.delay(message.attempt), durable.short(exc), True)
+            self._tell(message, DeliveryState.PENDING)
         else:
             await self._record(self.outbox.finish_sent, message, self.owner, result)
+            self._tell(message, DeliveryState.SENT)
+
+    def _tell(self, message: OutboxMessage, state: DeliveryState) -> None:
+        if self.on_outcome is None:
+            return
+        try:
+            self.on_outcome(message, state)
+        except Exception:  # noqa: BLE001 - a listener's bug must not stop deliveries
+            logger.exception("outbox: outcome listener failed")
 
     async def _retry(self, message: OutboxMessage, delay: float, reason: str, outcome_unknown: bool) -> None:
         error = f"{reason} (outcome unknown)" if outcome_unknown else reason

@@ -15,6 +15,7 @@
     csrf: null, agent: null, role: "agent", selected: null, detail: null, stream: null,
     knownWaiting: null, seen: {}, queue: [], colleagues: [], tab: "inbox", charts: {},
     lang: pickLanguage(), cannedFor: null, liveState: "connecting", dashboard: null,
+    replyText: null, replyId: null,
   };
 
   function pickLanguage() {
@@ -385,6 +386,7 @@
       state.cannedFor = null;
       state.customer = null;
       $("reply-text").value = "";
+      state.replyText = null;
       $("conv-error").textContent = "";
     }
     showTab("inbox");
@@ -417,11 +419,30 @@
     var list = $("transcript");
     var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     list.textContent = "";
-    d.transcript.forEach(function (turn) {
-      var item = el("li", null, turn.role);
-      item.appendChild(el("span", t("role." + turn.role) + (turn.agent ? " · " + turn.agent : ""), "role"));
-      item.appendChild(el("span", turn.text, "text"));
+    // What the console sent (agent replies, notices) with its delivery state; the ones not
+    // in Rasa's transcript yet (queued, failed) follow it.
+    var deliveries = {};
+    (d.deliveries || []).forEach(function (m) { deliveries[m.key] = m; });
+    function addTurn(role, agent, text, delivery) {
+      var item = el("li", null, role);
+      item.appendChild(el("span", t("role." + role) + (agent ? " · " + agent : ""), "role"));
+      item.appendChild(el("span", text, "text"));
+      if (delivery) {
+        item.dataset.delivery = delivery.state;
+        var mark = el("span", t("delivery." + delivery.state), "delivery delivery-" + delivery.state);
+        if (delivery.state !== "sent" && delivery.attempts > 1) mark.title = t("delivery.tries", { n: delivery.attempts });
+        item.appendChild(mark);
+      }
       list.appendChild(item);
+    }
+    var shown = {};
+    d.transcript.forEach(function (turn) {
+      if (turn.key) shown[turn.key] = true;
+      addTurn(turn.role, turn.agent, turn.text, turn.key ? deliveries[turn.key] || { state: "sent" } : null);
+    });
+    (d.deliveries || []).forEach(function (m) {
+      if (shown[m.key] || !m.text) return;
+      addTurn(m.kind === "agent" ? "agent" : "bot", m.agent, m.text, m);
     });
     if (atBottom) list.scrollTop = list.scrollHeight;
 
@@ -473,8 +494,14 @@
     event.preventDefault();
     var text = $("reply-text").value.trim();
     if (!text) return;
+    // One id per message until it is accepted: sending it again after a lost answer (or a
+    // double press) is then delivered once.
+    if (state.replyText !== text) { state.replyText = text; state.replyId = requestId(); }
     once($("reply-send"), function () {
-      return act("/reply", { text: text }, function () { $("reply-text").value = ""; });
+      return act("/reply", { text: text, client_id: state.replyId }, function () {
+        $("reply-text").value = "";
+        state.replyText = null;
+      });
     });
   });
 
@@ -585,7 +612,8 @@
             .then(function (data) {
               var text = !data.changed ? t("ticket.unchanged") : t("ticket.changed", {
                 number: data.ticket.number, status: label("tstatus", data.ticket.status),
-                pushed: t(data.notified ? "ticket.pushed" : "ticket.not_pushed"),
+                pushed: t(data.notified ? "ticket.pushed"
+                  : data.delivery === "queued" ? "ticket.push_queued" : "ticket.not_pushed"),
               });
               toast(text);
               if (onChanged) onChanged();

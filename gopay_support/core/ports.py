@@ -43,11 +43,3 @@ class HandoffQueue(Protocol):
 
 class AgentPresence(Protocol):
     def agents_on_duty(self) -> int: ...
-
-
-class ConversationGateway(Protocol):
-    """Injects an external intent into a conversation (Rasa's ``trigger_intent``)."""
-
-    async def trigger_intent(
-        self, sender_id: str, intent: str, entities: dict[str, str] | None = None
-    ) -> None: ...

@@ -118,3 +118,15 @@ def test_a_typed_number_without_a_handoff_to_rate_is_out_of_scope() -> None:
     )
     _, messages, _ = run(ActionCsatRate(services()), conversation("rest:a", pressed))
     assert responses(messages) == ["utter_csat_thanks"]
+
+
+def test_a_hand_back_that_reached_the_conversation_twice_asks_for_the_rating_once() -> None:
+    key = [{"entity": "gopay_outbox_key", "value": "hand-back:3"}]
+
+    def back(ts: float) -> dict:
+        return user_turn("EXTERNAL: EXTERNAL_handoff_resolved", "EXTERNAL_handoff_resolved", ts, entities=key)
+
+    _, first, _ = run(ActionHandoffResumed(services()), conversation("rest:a", back(1.0)))
+    assert responses(first) == ["utter_handoff_resolved"]
+    _, again, _ = run(ActionHandoffResumed(services()), conversation("rest:a", back(1.0), back(2.0)))
+    assert again == []

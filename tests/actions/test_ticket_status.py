@@ -145,3 +145,22 @@ def test_update_is_announced_only_in_the_ticket_owners_conversation() -> None:
         )
         _, messages, _ = run(AnnounceTicketUpdate(services()), tr)
         assert responses(messages) == expected
+
+
+def test_a_push_that_reached_the_conversation_twice_is_announced_once() -> None:
+    """The console's outbox key rides along as an entity; a second event with the same key
+    (a retried trigger whose first try arrived after all) is not announced again."""
+    number = _file("alice")
+    services().tickets.set_status(number, Lifecycle.IN_PROGRESS, actor="agent")
+
+    def push(key: str, ts: float) -> dict:
+        entities = [{"entity": "ticket_id", "value": number}, {"entity": "gopay_outbox_key", "value": key}]
+        return user_turn("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update", ts, entities=entities)
+
+    def announced(*turns: dict) -> list[str]:
+        _, messages, _ = run(AnnounceTicketUpdate(services()), conversation("alice", *turns))
+        return responses(messages)
+
+    assert announced(push("status:7", 1.0)) == ["utter_ticket_update_in_progress"]
+    assert announced(push("status:6", 1.0), push("status:7", 2.0)) == ["utter_ticket_update_in_progress"]
+    assert announced(push("status:7", 1.0), push("status:7", 2.0)) == []

@@ -262,7 +262,8 @@ def test_whole_flow_reaches_rasa_in_order_and_updates_the_ticket(tmp_path):
                 assert all(
                     c[3] == {"output_channel": "latest", "execute_side_effects": "true"}
                     and c[2][0]["event"] == "bot"
-                    and c[2][0]["metadata"] == {"gopay_agent": "alice"}
+                    and c[2][0]["metadata"]["gopay_agent"] == "alice"
+                    and c[2][0]["metadata"]["gopay_outbox_key"].startswith(f"agent-reply:{handoff}:")
                     for c in sent
                 )
                 assert (await alice.post(base + "/notes", {"text": "VIP"})).status == 200
@@ -272,7 +273,10 @@ def test_whole_flow_reaches_rasa_in_order_and_updates_the_ticket(tmp_path):
                 assert reply.status == 200
                 kinds = [(c[0], c[2]) for c in env.rasa.calls]
                 assert kinds[0][0] == "events" and kinds[0][1][0]["event"] == "resume"
-                assert kinds[1] == ("trigger", {"name": RESOLVED_INTENT})
+                assert kinds[1] == (
+                    "trigger",
+                    {"name": RESOLVED_INTENT, "entities": {"gopay_outbox_key": f"hand-back:{handoff}"}},
+                )
                 detail = await (await alice.get(base)).json()
                 assert detail["status"] == "resolved" and detail["notes"][0]["text"] == "VIP"
 
@@ -379,6 +383,6 @@ def test_operator_actions_are_safe_to_repeat(tmp_path):
                 assert [r.status for r in clicks] == [200, 200]
                 assert (await bob.post(base + "/resolve", {"resolution": "done"})).status == 200
                 triggers = [c for c in env.rasa.calls if c[0] == "trigger"]
-                assert [c[2] for c in triggers] == [{"name": RESOLVED_INTENT}]  # one rating prompt
+                assert [c[2]["name"] for c in triggers] == [RESOLVED_INTENT]  # one rating prompt
 
     run(scenario())

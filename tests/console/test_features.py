@@ -5,11 +5,9 @@ refusals as codes the page translates."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-import aiohttp
-from support.console_app import ApiClient, console_running
+from support.console_app import ApiClient, console_running, next_event
 from support.conversations import T0, action, pause, user
 
 from console.settings import ConsoleSettings
@@ -37,16 +35,6 @@ def file_ticket(env: Any, sender: str) -> str:
         f"k-{sender}",
     )
     return ticket.tracking_number
-
-
-async def next_event(stream: aiohttp.ClientResponse, kind: str) -> dict[str, Any]:
-    current = None
-    while True:
-        line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().rstrip("\n")
-        if line.startswith("event: "):
-            current = line[len("event: ") :]
-        elif line.startswith("data: ") and current == kind:
-            return json.loads(line[len("data: ") :])
 
 
 def test_live_updates_are_pushed_for_changes_made_anywhere(tmp_path):
@@ -142,7 +130,13 @@ def test_customer_panel_search_and_ticket_status_with_push(tmp_path):
             assert env.rasa.calls[-1][:3] == (
                 "trigger",
                 sender,
-                {"name": "EXTERNAL_ticket_update", "entities": {"ticket_id": number}},
+                {
+                    "name": "EXTERNAL_ticket_update",
+                    "entities": {
+                        "ticket_id": number,
+                        "gopay_outbox_key": env.rasa.calls[-1][2]["entities"]["gopay_outbox_key"],
+                    },
+                },
             )
             await bob.close()
 

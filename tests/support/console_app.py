@@ -4,6 +4,8 @@ for Rasa's HTTP API, a Rasa-shaped tracker store and two accounts: ``alice`` (su
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from console.app import build_app
+from console.app import CONSOLE, Console, build_app
 from console.passwords import hash_password
 from console.settings import ConsoleSettings
 from gopay_support.adapters.rasa.client import RasaClient
@@ -29,10 +31,15 @@ _HASHES = {name: hash_password(pw) for name, pw in PASSWORDS.items()}
 
 @dataclass
 class FakeRasa:
-    """Rasa's conversation endpoints as the console uses them; records what it was sent."""
+    """Rasa's conversation endpoints as the console uses them; records what it was sent.
+
+    ``status``: what every request is answered with; anything but 200 leaves the
+    conversation unchanged (a Rasa that is down behind a proxy answers 503).
+    """
 
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str, Any, dict[str, str]]] = field(default_factory=list)
+    status: int = 200
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -42,15 +49,21 @@ class FakeRasa:
         return app
 
     async def tracker(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            return web.json_response({}, status=self.status)
         return web.json_response({"events": self.events.get(request.match_info["id"], [])})
 
     async def append(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            return web.json_response({}, status=self.status)
         body = await request.json()
         self.calls.append(("events", request.match_info["id"], body, dict(request.query)))
         self.events.setdefault(request.match_info["id"], []).extend(body)
         return web.json_response({})
 
     async def trigger(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            return web.json_response({}, status=self.status)
         body = await request.json()
         self.calls.append(("trigger", request.match_info["id"], body, dict(request.query)))
         return web.json_response({})
@@ -62,6 +75,7 @@ class ConsoleEnv:
     rasa: FakeRasa
     services: Services
     tracker_url: str
+    console: Console
 
     def enqueue(self, sender: str, language: str = "zh", ticket: str | None = None) -> int:
         return self.services.handoffs.enqueue(
@@ -76,9 +90,14 @@ class ConsoleEnv:
 
 @asynccontextmanager
 async def console_running(
-    tmp_path: Path, conversations: dict[str, list[dict[str, Any]]] | None = None, **settings: Any
+    tmp_path: Path,
+    conversations: dict[str, list[dict[str, Any]]] | None = None,
+    rasa: FakeRasa | None = None,
+    **settings: Any,
 ) -> AsyncIterator[ConsoleEnv]:
-    rasa = FakeRasa()
+    """The console on the database in ``tmp_path`` (a second start finds what the first
+    left there); ``rasa``: a fake to keep across starts."""
+    rasa = rasa or FakeRasa()
     rasa_server = TestServer(rasa.app(), host="127.0.0.1")
     await rasa_server.start_server()
     services = make_services(sqlite_url(tmp_path))
@@ -96,11 +115,22 @@ async def console_running(
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
-        yield ConsoleEnv(str(server.make_url("")).rstrip("/"), rasa, services, tracker_url)
+        yield ConsoleEnv(str(server.make_url("")).rstrip("/"), rasa, services, tracker_url, app[CONSOLE])
     finally:
         await server.close()
         await rasa_server.close()
         services.database.dispose()
+
+
+async def next_event(stream: aiohttp.ClientResponse, kind: str) -> dict[str, Any]:
+    """The data of the next live update (SSE) of ``kind`` on ``stream``."""
+    current = None
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().rstrip("\n")
+        if line.startswith("event: "):
+            current = line[len("event: ") :]
+        elif line.startswith("data: ") and current == kind:
+            return json.loads(line[len("data: ") :])
 
 
 class ApiClient:

@@ -55,6 +55,8 @@ class Turn:
     text: str
     at: float | None = None
     agent: str | None = None
+    #: The outbox key of a message the console sent (its delivery state is shown with it).
+    key: str | None = None
 
 
 @dataclass(frozen=True)

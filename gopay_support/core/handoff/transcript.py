@@ -19,6 +19,22 @@ from gopay_support.core.pii import mask
 _EXTERNAL_PREFIX = "EXTERNAL: "
 #: Key under which an agent's name travels in the metadata of a bot event.
 AGENT_KEY = "gopay_agent"
+#: Key under which a message's outbox key travels: in a bot event's metadata, or as an
+#: entity of an intent triggered from outside (channels/toolkit/conversation.py).
+OUTBOX_KEY = "gopay_outbox_key"
+
+
+def carries_key(event: Mapping[str, Any], key: str) -> bool:
+    """Whether a serialised tracker event is the message with outbox key ``key``: a bot event
+    with it in its metadata, or an external user event with it as an entity."""
+    if (event.get("metadata") or {}).get(OUTBOX_KEY) == key:
+        return True
+    if event.get("event") != "user":
+        return False
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return any(
+        isinstance(e, dict) and e.get("entity") == OUTBOX_KEY and e.get("value") == key for e in entities
+    )
 
 
 def turns(events: Iterable[Mapping[str, Any]], limit: int = 200) -> list[Turn]:
@@ -31,10 +47,17 @@ def turns(events: Iterable[Mapping[str, Any]], limit: int = 200) -> list[Turn]:
             continue
         if kind == "user" and text.startswith(_EXTERNAL_PREFIX):
             continue
-        agent = (event.get("metadata") or {}).get(AGENT_KEY) if kind == "bot" else None
+        metadata = (event.get("metadata") or {}) if kind == "bot" else {}
+        agent, key = metadata.get(AGENT_KEY), metadata.get(OUTBOX_KEY)
         role = "agent" if agent else kind
         found.append(
-            Turn(role=role, text=mask(text), at=event.get("timestamp"), agent=str(agent) if agent else None)
+            Turn(
+                role=role,
+                text=mask(text),
+                at=event.get("timestamp"),
+                agent=str(agent) if agent else None,
+                key=str(key) if key else None,
+            )
         )
     return found[-limit:]
 

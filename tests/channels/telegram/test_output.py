@@ -61,3 +61,19 @@ def test_a_turns_messages_get_the_same_keys_on_a_replay_and_loose_ones_never_rep
     run(base.send_response(f"telegram:{ZH_CHAT}", {"text": "x"}))
     loose = [m.key for _, m in queue.queued[4:]]
     assert len(set(loose)) == 2 and all(":x:" in k for k in loose)
+
+
+def test_a_message_the_console_sent_twice_keeps_its_outbox_key() -> None:
+    """An agent reply whose bot event reached Rasa twice (a retry after a lost answer) is
+    enqueued under the same keys both times, so the outbox sends it once."""
+    queue = Queue()
+    output = TelegramOutput(queue, _no_store, 123)
+    message = {"text": "您好" * 3000, "gopay_agent": "Alice", "gopay_outbox_key": "agent-reply:1:abc"}
+    for _ in range(2):
+        run(output.send_response(f"telegram:{ZH_CHAT}", dict(message)))
+    run(output.send_response(f"telegram:{ZH_CHAT}", {"text": "hi", "gopay_outbox_key": "agent-reply:1:def"}))
+    keys = [m.key for _, m in queue.queued]
+    parts = (len(keys) - 1) // 2
+    first, second, other = keys[:parts], keys[parts:-1], keys[-1]
+    assert parts > 1 and first == second and len(set(first)) == parts  # long: split, same keys
+    assert other not in first

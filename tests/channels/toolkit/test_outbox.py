@@ -11,7 +11,7 @@ from pathlib import Path
 from support.delivery import NaiveClock, RecordingSender, retry, spawn, until
 
 from channels.toolkit.backoff import Backoff
-from channels.toolkit.outbox import DeliveryState, Outbox, OutboxWorker, Outgoing, Refused
+from channels.toolkit.outbox import DeliveryState, Outbox, OutboxMessage, OutboxWorker, Outgoing, Refused
 
 FAST = Backoff(first=0.05, maximum=0.2)
 
@@ -203,3 +203,48 @@ def test_three_worker_processes_deliver_each_message_once_in_order(db_url: str, 
     assert all(ns == list(range(per_conversation)) for ns in by_conversation.values())
     assert len({pid for _, _, pid in lines}) > 1  # the work was really shared
     assert box.pending_count() == 0
+
+
+def test_a_conversations_messages_and_marks(db_url: str) -> None:
+    """What the console reads: one conversation's messages since a moment (aware or naive
+    UTC), and a mark per conversation that changes with every enqueue and final outcome."""
+    clock = NaiveClock()
+    box = outbox(db_url, clock=clock)
+    box.enqueue_one("test", "c1", "old", {"text": "before"})
+    clock.advance(minutes=5)
+    since = clock.now.replace(tzinfo=dt.timezone.utc)
+    box.enqueue("test", "c1", [Outgoing("a", {"text": "one"}), Outgoing("b", {"text": "two"})])
+    box.enqueue_one("test", "c2", "other", {"text": "elsewhere"})
+    box.enqueue_one("else", "c1", "other-channel", {"text": "not this channel"})
+    assert [d.payload["text"] for d in box.of_conversation("test", "c1", since=since)] == ["one", "two"]
+    assert [d.key for d in box.of_conversation("test", "c1")] == ["old", "a", "b"]
+    before = box.marks("test", ["c1", "c2", "c3"])
+    assert set(before) == {"c1", "c2"} and before["c1"][1:] == (3, 0)
+    [message] = box.claim(["test"], "w", 1)
+    box.finish_refused(message, "w", "no")
+    after = box.marks("test", ["c1", "c2"])
+    assert after["c1"][1:] == (2, 1) and after["c2"] == before["c2"]
+
+
+def test_the_outcome_listener_hears_each_try_after_it_is_recorded(db_url: str) -> None:
+    box = outbox(db_url)
+    box.enqueue("test", "c1", [Outgoing("a", {}), Outgoing("b", {})])
+    sender = RecordingSender(failures={"a": [retry()], "b": [Refused("gone")]})
+    heard: list[tuple[str, DeliveryState, DeliveryState | None]] = []
+
+    def listen(message: OutboxMessage, state: DeliveryState) -> None:
+        recorded = box.delivery(message.key)
+        heard.append((message.key, state, recorded.state if recorded else None))
+
+    async def drain() -> None:
+        worker = OutboxWorker(box, {"test": sender}, backoff=FAST, on_outcome=listen)
+        while box.pending_count():
+            await worker.run_until_idle()
+            await asyncio.sleep(0.02)
+
+    asyncio.run(drain())
+    assert heard == [
+        ("a", DeliveryState.PENDING, DeliveryState.PENDING),
+        ("a", DeliveryState.SENT, DeliveryState.SENT),
+        ("b", DeliveryState.REFUSED, DeliveryState.REFUSED),
+    ]
