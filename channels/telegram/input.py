@@ -8,7 +8,6 @@ disabled and its webhook answers 503 with the reason, so a missing token never s
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,12 @@ from channels.telegram import identity
 from channels.telegram.logfilter import protect_token
 from channels.telegram.service import Accepted, TelegramService
 from channels.telegram.settings import TelegramSettings
+from gopay_support.core import bounds
 from gopay_support.wiring import load_settings
+
+#: An update is a message with its metadata: Telegram's own text limit is 4,096 characters,
+#: so a body this large is not an update (the shared reader also bounds depth and size).
+MAX_UPDATE_BYTES = 256_000
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +128,9 @@ class TelegramInput(InputChannel):
             logger.warning("telegram: webhook call with %s secret rejected", "a wrong" if given else "no")
             return response.json({"error": "invalid secret token"}, status=403)
         try:
-            payload = json.loads(request.body or b"")
-        except ValueError:
-            return response.json({"error": "body is not JSON"}, status=400)
+            payload = bounds.parse_json(request.body, max_bytes=MAX_UPDATE_BYTES)
+        except bounds.InputRejected as exc:
+            return response.json({"error": str(exc)}, status=exc.status)
         try:
             outcome = await self.service.accept(payload)
         except Exception as exc:  # noqa: BLE001 - the inbox is unreachable: Telegram retries
