@@ -28,7 +28,7 @@ from socketio import exceptions as sio_exceptions
 from channels.toolkit import conventions
 from channels.toolkit.records import Records
 from channels.webchat import identity, static
-from channels.webchat.dedup import SharedIds, valid_client_id
+from channels.webchat.dedup import SharedIds
 from channels.webchat.gate import MessageGate, Verdict
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
@@ -185,7 +185,7 @@ class WebChatInput(SocketIOInput):
         except bounds.InputRejected:
             return {"status": "invalid"}
         text = text.replace("\x00", "")
-        client_id = valid_client_id(data.get("client_message_id"))
+        client_id = conventions.valid_client_id(data.get("client_message_id"))
         address = session.get("address") or clientaddr.UNKNOWN
         metadata = self._metadata(data, address)
         verdict = await self.gate.admit(conversation, text, client_id, connection=sid, address=address)
