@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import requests
 
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_load import SCRIPTS, SUBMIT_STEP, Scaled, scaled_env, scaled_servers  # noqa: E402
-from bench.fault_counts import Sent, classify  # noqa: E402
+from bench.fault_counts import Finding, Sent, classify  # noqa: E402
 from devtools.private_services import PrivatePostgres, PrivateRedis  # noqa: E402
 from gopay_support.core import catalogue  # noqa: E402
 
@@ -64,6 +65,7 @@ class Attempted:
     kept: bool = False
     ticket_promised: bool = False
     tries: int = 0
+    first_sent: float = 0.0
 
 
 @dataclass
@@ -76,8 +78,12 @@ class Journal:
     troubles: list[tuple[float, str]] = field(default_factory=list)
     answered: list[float] = field(default_factory=list)
     submit_without_number: int = 0
+    #: (when, conversation, what the bot said) of those submits.
+    submit_replies: list[tuple[float, str, str]] = field(default_factory=list)
     #: Set when the clients should start no new message.
     closing: threading.Event = field(default_factory=threading.Event)
+    #: Whether messages carry a client message id (without: a resend may be a second turn).
+    client_ids: bool = True
 
     def trouble(self, kind: str) -> None:
         with self.lock:
@@ -88,7 +94,10 @@ def send_until_answered(
     session: requests.Session, url: str, sender: str, message: Attempted, journal: Journal
 ) -> list[dict]:
     """Send one message until it is answered 200 (or ``RETRY_LIMIT`` passes), same client id."""
-    body = {"sender": sender, "message": message.text, "client_message_id": uuid.uuid4().hex}
+    body = {"sender": sender, "message": message.text}
+    if journal.client_ids:
+        body["client_message_id"] = uuid.uuid4().hex
+    message.first_sent = time.monotonic()
     give_up = time.monotonic() + RETRY_LIMIT
     wait = 0.25
     while True:
@@ -141,8 +150,10 @@ def conversation_loop(url: str, lang: str, journal: Journal) -> None:
                 message.ticket_promised = bool(found) or message.kept
                 number = found[0] if found else ""
                 if not message.ticket_promised:
+                    said = " | ".join(str(m.get("text", "")) for m in answer)
                     with journal.lock:
                         journal.submit_without_number += 1
+                        journal.submit_replies.append((message.first_sent, message.conversation, said[:300]))
 
 
 def guarded_loop(url: str, lang: str, journal: Journal) -> None:
@@ -211,6 +222,28 @@ def recovery(timeline: list[dict], journal: Journal, end: float) -> list[dict]:
     return report
 
 
+def per_fault(timeline: list[dict], journal: Journal, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """Losses and duplicates by the fault in whose window their message was first sent."""
+    sent_at = {(m.conversation, m.text): m.first_sent for m in journal.messages}
+    submits = {m.conversation: m.first_sent for m in journal.messages if m.step == SUBMIT_STEP}
+    started: dict[str, float] = {}
+    for m in journal.messages:
+        started.setdefault(m.conversation, m.first_sent)
+    windows: dict[str, dict[str, int]] = {"before the first fault": {}} | {f["name"]: {} for f in timeline}
+    for finding in findings:
+        if finding.text:
+            at = sent_at.get((finding.conversation, finding.text), 0.0)
+        else:
+            at = submits.get(finding.conversation, started.get(finding.conversation, 0.0))
+        window = "before the first fault"
+        for fault in timeline:
+            if at >= fault["at"]:
+                window = fault["name"]
+        counted: dict[str, int] = windows[window]
+        counted[finding.kind] = counted.get(finding.kind, 0) + 1
+    return windows
+
+
 def read_stores(database_url: str) -> tuple[dict[str, list[str]], dict[str, int], int]:
     """User texts per conversation (in order), tickets per conversation, pending inbox entries."""
     import psycopg2
@@ -249,7 +282,9 @@ def settled_stores(database_url: str, limit: float) -> tuple[dict[str, list[str]
         time.sleep(1)
 
 
-def run(work: Path, conversations: int, warmup: float, away: float, settle: float) -> dict:
+def run(
+    work: Path, conversations: int, warmup: float, away: float, settle: float, client_ids: bool = True
+) -> dict:
     """Start the private services and the scaled profile, run the load under faults, count."""
     pg = PrivatePostgres()
     redis_server = PrivateRedis(work / "redis")
@@ -265,7 +300,7 @@ def run(work: Path, conversations: int, warmup: float, away: float, settle: floa
             for lang in SCRIPTS:  # warm-up, not counted
                 body = {"sender": f"warm-{lang}", "message": "hi"}
                 requests.post(f"{scaled.url}/webhooks/rest/webhook", json=body, timeout=60)
-            journal = Journal()
+            journal = Journal(client_ids=client_ids)
             schedule = faults(scaled, pg, redis_server, away)
             # The clients run until the last fault has settled; a message in flight then
             # still gets its retries.
@@ -297,22 +332,56 @@ def run(work: Path, conversations: int, warmup: float, away: float, settle: floa
     kinds: dict[str, int] = {}
     for _, kind in journal.troubles:
         kinds[kind] = kinds.get(kind, 0) + 1
+    findings = counts.findings
+    counts.findings = []
     return {
         "conversations": conversations,
+        "client_message_ids": client_ids,
         "seconds": round(elapsed, 1),
         "throughput_msg_s": round(len(journal.answered) / elapsed, 1),
         "messages_kept_for_later": sum(1 for m in journal.messages if m.kept),
         "submit_answered_without_number_or_notice": journal.submit_without_number,
+        "submit_replies_without_number": [
+            {"after_start_s": round(t - started, 1), "conversation": c, "said": said}
+            for t, c, said in journal.submit_replies[:10]
+        ],
+        "fault_times_s": {f["name"]: round(f["at"] - started, 1) for f in timeline},
         "tries_per_message_mean": round(statistics.mean(tries), 2) if tries else 0,
         "client_troubles": kinds,
         "faults": recovery(timeline, journal, faults_over),
         "replay_wait_s": round(replay_wait, 1),
-        "counts": asdict(counts),
+        "counts": asdict(counts) | {"by_fault": per_fault(timeline, journal, findings)},
+        "findings": [asdict(f) for f in findings[:30]],
     }
 
 
 def _time_limit(signum: int, frame: FrameType | None) -> None:
     raise TimeoutError("the fault benchmark ran out of time")
+
+
+def bounded_run(max_seconds: float, keep_logs: bool = False, **options: Any) -> dict:
+    """:func:`run` in a temporary folder, stopped (and cleaned up) after ``max_seconds``;
+    the report is also written to reports/bench_faults.json."""
+    previous = signal.signal(signal.SIGALRM, _time_limit)
+    signal.alarm(int(max_seconds))
+    work = Path(tempfile.mkdtemp(prefix="bench-faults-"))
+    try:
+        report = {"machine": {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}}
+        report |= run(work, **options)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        if keep_logs:
+            logs = ROOT / "reports" / "bench_faults_logs"
+            shutil.rmtree(logs, ignore_errors=True)
+            for log in work.glob("*/*.log"):
+                (logs / log.parent.name).mkdir(parents=True, exist_ok=True)
+                shutil.copy(log, logs / log.parent.name / log.name)
+        shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["loadavg_after"] = os.getloadavg()
+    (ROOT / "reports").mkdir(exist_ok=True)
+    (ROOT / "reports" / "bench_faults.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,21 +391,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--away", type=float, default=12, help="seconds Redis and PostgreSQL stay down")
     parser.add_argument("--settle", type=float, default=10, help="seconds of load after each fault")
     parser.add_argument("--max-seconds", type=float, default=900, help="hard limit for the whole run")
+    parser.add_argument("--keep-logs", action="store_true", help="copy the servers' logs to reports/")
+    parser.add_argument(
+        "--no-client-ids", action="store_true", help="clients send no client message id (the code before)"
+    )
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGALRM, _time_limit)
-    signal.alarm(int(args.max_seconds))
-    work = Path(tempfile.mkdtemp(prefix="bench-faults-"))
-    try:
-        report = {
-            "machine": {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()},
-            **run(work, args.conversations, args.warmup, args.away, args.settle),
-        }
-    finally:
-        signal.alarm(0)
-        shutil.rmtree(work, ignore_errors=True)
-    report["machine"]["loadavg_after"] = os.getloadavg()
-    (ROOT / "reports").mkdir(exist_ok=True)
-    (ROOT / "reports" / "bench_faults.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    report = bounded_run(
+        args.max_seconds,
+        args.keep_logs,
+        conversations=args.conversations,
+        warmup=args.warmup,
+        away=args.away,
+        settle=args.settle,
+        client_ids=not args.no_client_ids,
+    )
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 

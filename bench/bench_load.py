@@ -1,11 +1,13 @@
-"""Load benchmark (issue 11, item 7 without the faults): mixed Chinese and English
-conversations, including ticket filing and status look-ups, over the REST channel, at 16
-and 64 concurrent conversations for a fixed time each, on
+"""Load benchmark (issue 11, item 7; its fault half is bench/bench_faults.py, run after it):
+mixed Chinese and English conversations, including ticket filing and status look-ups, over
+the REST channel, at 16 and 64 concurrent conversations for a fixed time each, on
 
 * the default profile: one Rasa server and one action server, conversations in SQLite;
 * the scaled profile: two Rasa servers (each with its action server) behind nginx, on the
   PostgreSQL tracker store, the Redis lock store and PostgreSQL tickets
   (deploy/endpoints.scale.yml, README "Scaling").
+
+Then, unless ``--no-faults``, the scaled profile under faults (bench/bench_faults.py).
 
 Loopback only and bounded: every run stops after ``--duration`` seconds; the processes and
 the benchmark's PostgreSQL database are removed at the end. Reports throughput,
@@ -335,6 +337,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds per run (at most 300)")
     parser.add_argument("--sizes", default="16,64", help="concurrent conversations, comma-separated")
     parser.add_argument("--profiles", default="default,scaled")
+    parser.add_argument(
+        "--faults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then the same load under faults (bench/bench_faults.py, reports/bench_faults.json)",
+    )
     args = parser.parse_args()
     duration = min(max(args.duration, 1.0), 300.0)
     sizes = [int(n) for n in args.sizes.split(",") if n]
@@ -359,6 +367,12 @@ def main() -> int:
     (ROOT / "reports").mkdir(exist_ok=True)
     (ROOT / "reports" / "bench_load.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
+    if args.faults:
+        from bench.bench_faults import bounded_run
+
+        print("-- the scaled profile under faults, 16 conversations", flush=True)
+        faults = bounded_run(900, conversations=16, warmup=10, away=12, settle=10)
+        print(json.dumps(faults, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -22,6 +22,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+MESSAGE_LOST, MESSAGE_DUPLICATED, OUT_OF_ORDER = "message lost", "message duplicated", "out of order"
+TICKET_LOST, TICKET_DUPLICATED = "ticket lost", "ticket duplicated"
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -49,11 +52,18 @@ class Counts:
     tickets_duplicated: int = 0
     #: Tickets of conversations whose submit was never acknowledged to the client.
     tickets_unpromised: int = 0
-    examples: list[str] = field(default_factory=list)
+    #: Each loss, duplicate or disorder: (kind, conversation, text; "" for a conversation).
+    findings: list[Finding] = field(default_factory=list)
 
-    def note(self, example: str, limit: int = 20) -> None:
-        if len(self.examples) < limit:
-            self.examples.append(example)
+    def note(self, kind: str, conversation: str, text: str = "", times: int = 1) -> None:
+        self.findings.extend(Finding(kind, conversation, text) for _ in range(times))
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    conversation: str
+    text: str
 
 
 def classify(
@@ -76,29 +86,28 @@ def classify(
             missing = times - in_tracker[text]
             if missing > 0:
                 counts.messages_lost += missing
-                counts.note(f"lost in {conversation}: {text!r}")
+                counts.note(MESSAGE_LOST, conversation, text, missing)
         for text, times in in_tracker.items():
             extra = times - sent_times[text]
             if extra > 0:
                 counts.messages_duplicated += extra
-                counts.note(f"duplicated x{extra} in {conversation}: {text!r}")
+                counts.note(MESSAGE_DUPLICATED, conversation, text, extra)
         for text in sent_times:
             if acknowledged_times[text] == 0 and in_tracker[text] > 0:
                 counts.unacknowledged_recorded += 1
         order = [m.text for m in messages if in_tracker[m.text] > 0]
         if list(dict.fromkeys(texts)) != list(dict.fromkeys(order)):
             counts.conversations_out_of_order += 1
-            counts.note(f"out of order in {conversation}")
+            counts.note(OUT_OF_ORDER, conversation)
         promised = any(m.ticket_promised for m in messages)
         filed = tickets.get(conversation, 0)
         if promised:
             counts.tickets_promised += 1
             if filed == 0:
                 counts.tickets_lost += 1
-                counts.note(f"ticket lost in {conversation}")
+                counts.note(TICKET_LOST, conversation)
             counts.tickets_duplicated += max(filed - 1, 0)
-            if filed > 1:
-                counts.note(f"{filed} tickets in {conversation}")
+            counts.note(TICKET_DUPLICATED, conversation, times=filed - 1)
         else:
             counts.tickets_unpromised += filed
     return counts
