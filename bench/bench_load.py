@@ -172,11 +172,9 @@ def named_rss(name: str) -> list[float]:
 
 
 def stack(run_dir: Path, env: dict[str, str], template: Path | None = None) -> Stack:
-    config = StackConfig(run_dir=run_dir, rasa_port=free_port(), action_port=free_port(), env=env)
-    config.secrets_dir = run_dir.parent / "secrets"  # one set of secrets for every server
-    if template is not None:
-        config.endpoints_template = template
-    return Stack(config)
+    options = {"endpoints_template": template} if template is not None else {}
+    # One set of secrets for every server of a profile.
+    return Stack(StackConfig.isolated(run_dir, env, secrets_dir=run_dir.parent / "secrets", **options))
 
 
 def start(stacks: list[Stack]) -> None:
