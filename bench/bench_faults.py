@@ -66,6 +66,8 @@ class Attempted:
     ticket_promised: bool = False
     tries: int = 0
     first_sent: float = 0.0
+    #: When the client got its 200 (0: never).
+    answered_at: float = 0.0
 
 
 @dataclass
@@ -107,6 +109,7 @@ def send_until_answered(
             if reply.status_code == 200:
                 answer = reply.json()
                 message.acknowledged = True
+                message.answered_at = time.monotonic()
                 texts = " ".join(str(m.get("text", "")) for m in answer)
                 message.kept = any(k in texts for k in KEPT)
                 with journal.lock:
@@ -223,9 +226,12 @@ def recovery(timeline: list[dict], journal: Journal, end: float) -> list[dict]:
 
 
 def per_fault(timeline: list[dict], journal: Journal, findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """Losses and duplicates by the fault in whose window their message was first sent."""
-    sent_at = {(m.conversation, m.text): m.first_sent for m in journal.messages}
-    submits = {m.conversation: m.first_sent for m in journal.messages if m.step == SUBMIT_STEP}
+    """Losses and duplicates by the fault in whose window their message was answered (a
+    turn in flight when the fault struck belongs to it), or sent if it never was."""
+    sent_at = {(m.conversation, m.text): m.answered_at or m.first_sent for m in journal.messages}
+    submits = {
+        m.conversation: m.answered_at or m.first_sent for m in journal.messages if m.step == SUBMIT_STEP
+    }
     started: dict[str, float] = {}
     for m in journal.messages:
         started.setdefault(m.conversation, m.first_sent)
