@@ -24,7 +24,7 @@ help:
 	@echo "make test    the whole test suite (lint, data validation, stories, NLU gate, pytest)"
 	@echo "make eval    NLU report on the held-out set under reports/nlu/"
 	@echo "make bench   throughput / latency / cold start / memory vs a stock Rasa bot"
-	@echo "make bench-load  mixed zh/en load at 16 and 64 conversations, default and scaled profile"
+	@echo "make bench-load  mixed zh/en load at 16 and 64 conversations, default and scaled profile, then under faults"
 	@echo "make telegram  run the Telegram channel in polling mode"
 	@echo "make fuzz    long fuzzing run of every endpoint (10,000 inputs each; make test runs 1,000)"
 
@@ -82,8 +82,11 @@ bench: $(STAMP) $(MODEL)
 	$(PY) bench/bench_rest.py
 
 # Bounded load runs (60 s each, loopback): 16 and 64 concurrent conversations on the default
-# and the scaled profile (two Rasa servers behind nginx; needs PostgreSQL and Redis).
+# and the scaled profile (two Rasa servers behind nginx; needs PostgreSQL and Redis), then the
+# scaled profile at 16 conversations while a Rasa server, an action server, Redis and
+# PostgreSQL are killed and brought back (private Redis and PostgreSQL; bench/bench_faults.py).
 bench-load: $(STAMP) $(MODEL)
+	@scripts/ensure_nginx.sh
 	$(PY) bench/bench_load.py --duration $${BENCH_SECONDS:-60}
 
 clean:

@@ -1,11 +1,13 @@
-"""Load benchmark (issue 11, item 7 without the faults): mixed Chinese and English
-conversations, including ticket filing and status look-ups, over the REST channel, at 16
-and 64 concurrent conversations for a fixed time each, on
+"""Load benchmark (issue 11, item 7; its fault half is bench/bench_faults.py, run after it):
+mixed Chinese and English conversations, including ticket filing and status look-ups, over
+the REST channel, at 16 and 64 concurrent conversations for a fixed time each, on
 
 * the default profile: one Rasa server and one action server, conversations in SQLite;
 * the scaled profile: two Rasa servers (each with its action server) behind nginx, on the
   PostgreSQL tracker store, the Redis lock store and PostgreSQL tickets
   (deploy/endpoints.scale.yml, README "Scaling").
+
+Then, unless ``--no-faults``, the scaled profile under faults (bench/bench_faults.py).
 
 Loopback only and bounded: every run stops after ``--duration`` seconds; the processes and
 the benchmark's PostgreSQL database are removed at the end. Reports throughput,
@@ -16,6 +18,7 @@ resident memory per process, to stdout and reports/bench_load.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -28,6 +31,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -167,11 +172,9 @@ def named_rss(name: str) -> list[float]:
 
 
 def stack(run_dir: Path, env: dict[str, str], template: Path | None = None) -> Stack:
-    config = StackConfig(run_dir=run_dir, rasa_port=free_port(), action_port=free_port(), env=env)
-    config.secrets_dir = run_dir.parent / "secrets"  # one set of secrets for every server
-    if template is not None:
-        config.endpoints_template = template
-    return Stack(config)
+    options = {"endpoints_template": template} if template is not None else {}
+    # One set of secrets for every server of a profile.
+    return Stack(StackConfig.isolated(run_dir, env, secrets_dir=run_dir.parent / "secrets", **options))
 
 
 def start(stacks: list[Stack]) -> None:
@@ -233,41 +236,55 @@ http {{
 """
 
 
-def scaled_profile(work: Path, sizes: list[int], duration: float) -> list[dict]:
-    import psycopg2
-    import redis
-
-    name = f"gopay_bench_{uuid.uuid4().hex[:10]}"
-    prefix = f"gopaybench{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    env = {
+def scaled_env(database: str, db_port: int, redis_port: int, prefix: str) -> dict[str, str]:
+    """The environment of deploy/endpoints.scale.yml for one database and one Redis."""
+    return {
         **BENCH_LIMITS,
         "TRACKER_DB_HOST": "127.0.0.1",
-        "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": name,
+        "TRACKER_DB_PORT": str(db_port),
+        "TRACKER_DB_NAME": database,
         "TRACKER_DB_USER": "postgres",
         "TRACKER_DB_PASSWORD": "",
         "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
+        "REDIS_PORT": str(redis_port),
         "REDIS_DB": "0",
         "REDIS_KEY_PREFIX": prefix,
-        "TICKETS_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{name}",
+        "TICKETS_DB_URL": f"postgresql://postgres@127.0.0.1:{db_port}/{database}",
     }
+
+
+@dataclass
+class Scaled:
+    """The scaled profile running: nginx at ``url`` in front of the stacks' Rasa servers."""
+
+    url: str
+    stacks: list[Stack]
+    nginx: subprocess.Popen
+
+    def processes(self) -> dict[str, int]:
+        return {
+            "nginx": self.nginx.pid,
+            **{f"rasa-{i}": s.processes["rasa"].pid for i, s in enumerate(self.stacks)},
+            **{f"actions-{i}": s.processes["actions"].pid for i, s in enumerate(self.stacks)},
+        }
+
+
+@contextlib.contextmanager
+def scaled_servers(work: Path, env: dict[str, str], servers: int = 2) -> Iterator[Scaled]:
+    """Two Rasa servers, each with its action server, behind nginx; stopped on exit."""
     template = ROOT / "deploy" / "endpoints.scale.yml"
-    stacks = [stack(work / f"scale-{i}", env, template) for i in range(2)]
+    stacks = [stack(work / f"scale-{i}", env, template) for i in range(servers)]
     nginx: subprocess.Popen | None = None
     try:
         start(stacks)
         port = free_port()
         temp = work / "nginx"
         temp.mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"        server 127.0.0.1:{s.config.rasa_port};" for s in stacks)
+        upstreams = "\n".join(f"        server 127.0.0.1:{s.config.rasa_port};" for s in stacks)
         conf = temp / "nginx.conf"
         conf.write_text(
             NGINX_CONF.format(
-                pid=temp / "nginx.pid", error_log=temp / "error.log", temp=temp, servers=servers, port=port
+                pid=temp / "nginx.pid", error_log=temp / "error.log", temp=temp, servers=upstreams, port=port
             )
         )
         nginx = subprocess.Popen(
@@ -278,21 +295,31 @@ def scaled_profile(work: Path, sizes: list[int], duration: float) -> list[dict]:
         )
         url = f"http://127.0.0.1:{port}"
         wait_until_ready(f"{url}/", 30, nginx)
-        processes = {
-            "nginx": nginx.pid,
-            **{f"rasa-{i}": s.processes["rasa"].pid for i, s in enumerate(stacks)},
-            **{f"actions-{i}": s.processes["actions"].pid for i, s in enumerate(stacks)},
-        }
-        results = measure(url, sizes, duration, processes)
-        for figures in results:
-            figures["rss_mb"]["redis-server"] = named_rss("redis-server")
-        return results
+        yield Scaled(url, stacks, nginx)
     finally:
         if nginx is not None:
             os.killpg(nginx.pid, signal.SIGTERM)
             nginx.wait(10)
         for s in stacks:
             s.stop()
+
+
+def scaled_profile(work: Path, sizes: list[int], duration: float) -> list[dict]:
+    import psycopg2
+    import redis
+
+    name = f"gopay_bench_{uuid.uuid4().hex[:10]}"
+    prefix = f"gopaybench{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        with scaled_servers(work, scaled_env(name, 5432, 6379, prefix)) as scaled:
+            results = measure(scaled.url, sizes, duration, scaled.processes())
+        for figures in results:
+            figures["rss_mb"]["redis-server"] = named_rss("redis-server")
+        return results
+    finally:
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
@@ -308,6 +335,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds per run (at most 300)")
     parser.add_argument("--sizes", default="16,64", help="concurrent conversations, comma-separated")
     parser.add_argument("--profiles", default="default,scaled")
+    parser.add_argument(
+        "--faults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then the same load under faults (bench/bench_faults.py, reports/bench_faults.json)",
+    )
     args = parser.parse_args()
     duration = min(max(args.duration, 1.0), 300.0)
     sizes = [int(n) for n in args.sizes.split(",") if n]
@@ -332,6 +365,12 @@ def main() -> int:
     (ROOT / "reports").mkdir(exist_ok=True)
     (ROOT / "reports" / "bench_load.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
+    if args.faults:
+        from bench.bench_faults import bounded_run
+
+        print("-- the scaled profile under faults, 16 conversations", flush=True)
+        faults = bounded_run(900, conversations=16, warmup=10, away=12, settle=10)
+        print(json.dumps(faults, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 import yaml
@@ -103,6 +103,27 @@ class StackConfig:
     #: Where generated secrets live (API token, action server token, identity key): the
     #: default ``var/secrets`` of ``make run`` unless a test gives each stack its own.
     secrets_dir: Path | None = None
+
+    @classmethod
+    def isolated(
+        cls,
+        run_dir: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        secrets_dir: Path | None = None,
+        **options: Any,
+    ) -> StackConfig:
+        """A stack of its own beside others: free loopback ports, its run folder and its own
+        secrets (``run_dir/secrets``, or ``secrets_dir`` shared by servers that must agree)."""
+        return cls(
+            run_dir=run_dir,
+            rasa_port=free_port(),
+            action_port=free_port(),
+            console_port=free_port(),
+            env=dict(env or {}),
+            secrets_dir=secrets_dir or run_dir / "secrets",
+            **options,
+        )
 
     @property
     def rasa_url(self) -> str:

@@ -14,7 +14,7 @@ from support.databases import db_url, pg_url  # noqa: F401 - fixtures
 from support.fixtures import clock, db  # noqa: F401 - fixtures
 from support.telegram_fake import FakeTelegram
 
-from devtools.stack import DEFAULT_MODEL, Stack, StackConfig, free_port
+from devtools.stack import DEFAULT_MODEL, Stack, StackConfig
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -63,16 +63,12 @@ def start_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
             env.setdefault("GOPAY_REST_RATE_LIMIT", "10000/60")
             env.setdefault("GOPAY_REST_ADDRESS_RATE_LIMIT", "100000/60")
             env.setdefault("TICKET_VERIFY_MAX_PER_ADDRESS", "100000")
-        config = StackConfig(
-            run_dir=tmp_path_factory.mktemp(name),
+        config = StackConfig.isolated(
+            tmp_path_factory.mktemp(name),
+            env,
             model=trained_model,
-            rasa_port=free_port(),
-            action_port=free_port(),
-            console_port=free_port(),
-            env=env,
             endpoint_overrides=dict(endpoint_overrides or {}),
         )
-        config.secrets_dir = config.run_dir / "secrets"
         if credentials is not None:
             config.credentials = credentials
         if endpoints_template is not None:

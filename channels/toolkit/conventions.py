@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gopay_support.core import language
@@ -29,6 +30,7 @@ __all__ = [
     "conversation_id",
     "local_id",
     "metadata",
+    "valid_client_id",
     "with_client",
 ]
 
@@ -52,3 +54,13 @@ def metadata(channel: str, language_hint: str | None = None, **specific: Any) ->
 def with_client(data: dict[str, Any], client: str | None) -> dict[str, Any]:
     """``data`` plus the keyed digest of the client's network address (``client``)."""
     return {**data, CLIENT: client} if client else data
+
+
+_CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def valid_client_id(value: object) -> str | None:
+    """A client message id (web chat, REST) if well formed, else ``None`` (no de-duplication)."""
+    if isinstance(value, str) and _CLIENT_ID_RE.fullmatch(value):
+        return value
+    return None

@@ -452,11 +452,11 @@ class InboxProcessor:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    latest = await asyncio.to_thread(self.inbox.get_by_id, entry.id)
+                    latest = await self._latest(entry)
                     return Outcome(latest or entry, timed_out=True)
                 with contextlib.suppress(asyncio.TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), timeout=min(poll, remaining))
-                latest = await asyncio.to_thread(self.inbox.get_by_id, entry.id)
+                latest = await self._latest(entry)
                 if latest is not None and latest.state is not EntryState.PENDING:
                     return Outcome(latest)
                 if latest is not None and _deferred_elsewhere(latest, self.inbox.clock()):
@@ -469,6 +469,15 @@ class InboxProcessor:
                 waiters.remove(future)
             if not waiters:
                 self._waiters.pop(entry.id, None)
+
+    async def _latest(self, entry: InboxEntry) -> InboxEntry | None:
+        """The entry as stored now; ``None`` while the database is away (the entry is
+        committed: the wait goes on until its time-out, the caller answers "try again")."""
+        try:
+            return await asyncio.to_thread(self.inbox.get_by_id, entry.id)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("inbox %s: cannot read entry %s (%s)", self.channel, entry.id, durable.short(exc))
+            return None
 
     # -- the work ---------------------------------------------------------------------------
     async def _work(self, conversation_id: str) -> None:

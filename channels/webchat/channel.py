@@ -28,7 +28,7 @@ from socketio import exceptions as sio_exceptions
 from channels.toolkit import conventions
 from channels.toolkit.records import Records
 from channels.webchat import identity, static
-from channels.webchat.dedup import SharedIds, valid_client_id
+from channels.webchat.dedup import SharedIds
 from channels.webchat.gate import MessageGate, Verdict
 from channels.webchat.notices import refusal_text
 from channels.webchat.origins import OriginPolicy
@@ -185,7 +185,7 @@ class WebChatInput(SocketIOInput):
         except bounds.InputRejected:
             return {"status": "invalid"}
         text = text.replace("\x00", "")
-        client_id = valid_client_id(data.get("client_message_id"))
+        client_id = conventions.valid_client_id(data.get("client_message_id"))
         address = session.get("address") or clientaddr.UNKNOWN
         metadata = self._metadata(data, address)
         verdict = await self.gate.admit(conversation, text, client_id, connection=sid, address=address)
@@ -201,10 +201,13 @@ class WebChatInput(SocketIOInput):
             )
             try:
                 await on_new_message(message)
-            except ActionServerUnavailable:
-                # The turn stopped unsaved (the conversation is where it was). Say so instead
-                # of silence; the ack tells the widget the message was not delivered.
-                logger.warning("Web chat message %s: action server unavailable", client_id or "(no id)")
+            except (ActionServerUnavailable, Exception) as exc:
+                # The turn stopped unsaved (the action server, Redis or the tracker's database
+                # away: the conversation is where it was). Say so instead of silence, and
+                # forget the id so the widget's resend is a new try; the ack tells the widget
+                # the message was not delivered.
+                what = "action server" if isinstance(exc, ActionServerUnavailable) else type(exc).__name__
+                logger.warning("Web chat message %s: %s unavailable", client_id or "(no id)", what)
                 await self.gate.release(conversation, client_id)
                 lang = language.resolve(text, metadata.get(conventions.LANGUAGE))
                 unavailable = {"text": catalogue.text("notice.temporarily_unavailable_retry", lang)}

@@ -11,21 +11,11 @@ tests of the bare channel.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import OrderedDict
 from datetime import timedelta
 from typing import Protocol
 
 from channels.toolkit.records import Records
-
-_CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-def valid_client_id(value: object) -> str | None:
-    """The client message id if it is well formed, else ``None`` (no de-duplication)."""
-    if isinstance(value, str) and _CLIENT_ID_RE.fullmatch(value):
-        return value
-    return None
 
 
 class SeenIds(Protocol):

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from devtools.stack import DEFAULT_MODEL, Stack, StackConfig, free_port
+from devtools.stack import Stack, StackConfig
 from gopay_support.adapters.db import Database, TicketStore
 from support.telegram_fake import FakeTelegram, load_update
 from support.telegram_fake.harness import SECRET
@@ -150,13 +150,9 @@ def tickets_kill(stack: Stack, n: int) -> str:
 def main() -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="measure-delivery-"))
     with FakeTelegram() as fake:
-        config = StackConfig(
-            run_dir=run_dir,
-            model=DEFAULT_MODEL,
-            rasa_port=free_port(),
-            action_port=free_port(),
-            console_port=free_port(),
-            env={
+        config = StackConfig.isolated(
+            run_dir,
+            {
                 "TELEGRAM_BOT_TOKEN": fake.token,
                 "TELEGRAM_WEBHOOK_SECRET": SECRET,
                 "TELEGRAM_API_BASE_URL": fake.base_url,
@@ -165,7 +161,6 @@ def main() -> None:
                 "GOPAY_REST_ADDRESS_RATE_LIMIT": "100000/60",
             },
         )
-        config.secrets_dir = run_dir / "secrets"
         stack = Stack(config)
         stack.start()
         try:

@@ -66,7 +66,9 @@ class AtomicRedisLockStore(RedisLockStore):
         finally:
             renewal.cancel()
             # Expired (a turn stalled past its lease) and taken over: nothing to release.
-            with contextlib.suppress(redis.exceptions.LockError):
+            # Redis away: the lease ends by itself; failing here would fail a turn that was
+            # already saved, and the client's resend would be a second turn.
+            with contextlib.suppress(redis.exceptions.LockError, redis.exceptions.ConnectionError):
                 held.release()
 
 

@@ -31,7 +31,8 @@ Per-turn cost (issue 11), with the durability a process crash needs:
 Misconfiguration fails at start (:class:`TrackerStoreMisconfigured`) instead of Rasa's
 silent fall-back to a tracker in memory: an SQLite file whose folder is missing or not
 writable, or a database the store cannot create its table in. Only the default folder
-``var/`` is created when missing (a fresh clone).
+``var/`` is created when missing (a fresh clone). At run time, a read or save that fails
+stops the turn (:func:`refuse_memory_fallback`) instead of Rasa's fall-back to memory.
 
 Privacy: when a turn set the ``privacy_erased`` slot (``action_privacy_erase``, after the
 customer confirmed), saving that turn deletes every stored event of the conversation
@@ -51,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -103,6 +104,27 @@ class TrackerStoreMisconfigured(RuntimeError):
     """The persistent tracker store cannot work as configured; raised at start."""
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store failed during a turn (its database away): the turn stops."""
+
+
+def _refuse_fallback(self: FailSafeTrackerStore, error: Exception) -> None:
+    raise TrackerStoreUnavailable(f"tracker store failed: {type(error).__name__}") from error
+
+
+def refuse_memory_fallback() -> None:
+    """Idempotent: make Rasa's ``FailSafeTrackerStore`` raise instead of falling back.
+
+    Rasa wraps every tracker store in it: a failed read gave the turn a new, empty
+    conversation (a form half-filled forgotten, a new session appended to the old one), and a
+    failed save kept the turn in process memory only while the customer was answered as if
+    it was recorded. Raising stops the turn; the channels then answer "send it again" (REST)
+    or keep the message in their inbox and replay it (Telegram, REST with a client message id).
+    """
+    FailSafeTrackerStore.on_tracker_store_error = _refuse_fallback  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = _refuse_fallback  # type: ignore[method-assign]
+
+
 @lru_cache(maxsize=256)
 def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
     return _resolve_uncached(type_name, default)
@@ -121,6 +143,7 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
 
     def __init__(self, *args, window_user_turns: int | str = DEFAULT_WINDOW_USER_TURNS, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
         memoise_event_type_lookup()
+        refuse_memory_fallback()
         self.window_user_turns = int(window_user_turns)
         dialect = kwargs.get("dialect", "sqlite")
         if dialect == "sqlite" and not kwargs.get("host"):

@@ -119,3 +119,23 @@ def test_a_turn_longer_than_the_lease_keeps_its_lock() -> None:
 
     assert asyncio.run(long_turn()) == [False] * 8
     assert client.get(f"{prefix}:lock:conv") is None
+
+
+def test_a_turn_that_ran_is_not_failed_because_redis_went_away_before_the_release(tmp_path) -> None:
+    """Redis killed while a turn holds the lock: the turn (already saved by then) must not
+    raise at the release, or the channel would answer "send it again" and the resend would
+    be a second turn. The lock is a lease: it ends by itself."""
+    from devtools.private_services import PrivateRedis
+
+    private = PrivateRedis(tmp_path / "redis")
+    private.start()
+    try:
+        store = AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=private.port, db=0, key_prefix="t"))
+
+        async def turn() -> None:
+            async with store.lock("conv"):
+                private.kill()
+
+        asyncio.run(turn())
+    finally:
+        private.close()

@@ -15,6 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from gopay_support.adapters.rasa.tracker_store import (
     ERASED_SLOT,
     SQLTrackerStoreFastEvents,
+    TrackerStoreUnavailable,
     _resolve_by_type,
     _resolve_uncached,
     erased_this_turn,
@@ -116,3 +117,25 @@ def test_a_missing_sqlite_folder_fails_at_start_instead_of_falling_back_to_memor
         "SQLTrackerStoreFastEvents" in type(store).__name__
         or "SQLTrackerStoreFastEvents" in type(getattr(store, "_tracker_store", store)).__name__
     )
+
+
+def test_a_store_that_fails_during_a_turn_stops_the_turn_instead_of_falling_back_to_memory(
+    tmp_path: Path,
+) -> None:
+    """Rasa wraps every store in its FailSafeTrackerStore: a failed read gave the turn a new,
+    empty conversation and a failed save kept the turn in memory only, while the client was
+    answered as if all was well (seen with PostgreSQL stopped under load, bench_faults.py).
+    The turn must stop instead, so the channel can tell the client to send it again."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    primary = store(tmp_path)
+    asyncio.run(primary.save(tracker("rest:a", ["hi"], 1000.0)))
+    failsafe = FailSafeTrackerStore(primary)
+    with primary.engine.begin() as connection:  # the database goes away (its tables, here)
+        connection.execute(sa.text("DROP TABLE events"))
+    with pytest.raises(TrackerStoreUnavailable):
+        asyncio.run(failsafe.retrieve("rest:a"))
+    with pytest.raises(TrackerStoreUnavailable):
+        asyncio.run(failsafe.save(tracker("rest:a", ["hi", "yes"], 1000.0)))
+    assert asyncio.run(failsafe.fallback_tracker_store.retrieve("rest:a")) is None

@@ -147,3 +147,81 @@ def test_a_message_the_action_server_could_not_take_is_kept_answered_with_a_noti
 
     run(scenario())
     assert [m.text for m in recorder.messages] == ["yes", "thanks", "hi"]  # once each, in order
+
+
+def test_a_turn_that_failed_is_not_answered_as_if_it_was_handled() -> None:
+    """The tracker or lock store away (here a refused connection): Rasa's turn raised and
+    saved nothing. A 200 would tell the client the message arrived; it must send it again."""
+    rest = channel()
+    recorder = RecordingBot()
+    failures = {"left": 1}
+
+    async def rasa(message: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionRefusedError("redis at 127.0.0.1:6379")
+        await recorder(message)
+
+    async def scenario() -> None:
+        async with running(rest, rasa) as live:
+            status, answer = await post(live.webhook, {"sender": "me", "message": "hi"})
+            assert status == 503 and "again" in answer["error"]
+            status, answer = await post(live.webhook, {"sender": "me", "message": "hi"})
+            assert status == 200 and answer[0]["text"].startswith("echo: hi")
+
+    run(scenario())
+    assert [m.text for m in recorder.messages] == ["hi"]
+
+
+def test_a_message_sent_again_with_its_client_message_id_is_handled_once() -> None:
+    """A client whose answer was lost (time-out, proxy error) sends the message again: it gets
+    the first turn's answer, and the bot sees the message once."""
+    rest = channel()
+
+    async def scenario() -> None:
+        async with running(rest) as live:
+            body = {"sender": "me", "message": "hi", "client_message_id": "m-0001-abcdef"}
+            first = await post(live.webhook, body)
+            again = await post(live.webhook, body)
+            assert first[0] == 200 and first[1][0]["text"].startswith("echo: hi")
+            assert again == first
+            other = await post(live.webhook, {**body, "client_message_id": "m-0002-abcdef"})
+            assert other[0] == 200
+            assert [m.text for m in live.bot.messages] == ["hi", "hi"]
+            assert [m.message_id for m in live.bot.messages] == [
+                "rest:me/m-0001-abcdef",
+                "rest:me/m-0002-abcdef",
+            ]
+
+    run(scenario())
+
+
+def test_a_message_with_a_client_id_whose_turn_failed_is_kept_and_replayed_once() -> None:
+    rest = channel()
+    recorder = RecordingBot()
+    away = {"down": True}
+
+    async def rasa(message: Any) -> None:
+        if away["down"]:
+            raise ConnectionRefusedError("the tracker store's database")
+        await recorder(message)
+
+    notice = catalogue.text("notice.temporarily_unavailable", "en")
+
+    async def scenario() -> None:
+        async with running(rest, rasa) as live:
+            body = {"sender": "me", "message": "yes", "client_message_id": "m-0003-abcdef"}
+            status, answer = await post(live.webhook, body)
+            assert (status, answer) == (200, [{"recipient_id": "rest:me", "text": notice}])
+            away["down"] = False
+            kept = rest.kept
+            assert kept is not None
+            deadline = asyncio.get_running_loop().time() + 30
+            while await asyncio.to_thread(kept.inbox.has_pending, "rest", "rest:me"):
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.1)
+            status, answer = await post(live.webhook, body)  # sent again: the replayed turn's answer
+            assert status == 200 and answer[0]["text"].startswith("echo: yes")
+
+    run(scenario())
+    assert [m.text for m in recorder.messages] == ["yes"]

@@ -229,3 +229,35 @@ def test_a_turn_stopped_by_a_base_exception_is_kept_and_retried(db_url: str) -> 
 
     asyncio.run(scenario())
     assert [e.attempt for e in handler.tries] == [1, 2]
+
+
+class DatabaseGoneInbox(Inbox):
+    """The inbox whose database goes away after the entry was recorded (reads refused)."""
+
+    gone = False
+
+    def get_by_id(self, entry_id: int) -> InboxEntry | None:
+        if self.gone:
+            raise ConnectionRefusedError("database away")
+        return super().get_by_id(entry_id)
+
+
+def test_waiting_for_an_entry_while_the_database_is_away_times_out_instead_of_raising(db_url: str) -> None:
+    """The entry is committed; a synchronous channel waiting for it must answer "try again"
+    (its client resends, and finds the entry), not fail the request with the database's error."""
+    inbox = DatabaseGoneInbox(Inbox.from_url(db_url).database)
+
+    async def held(entry: InboxEntry) -> Any:
+        await asyncio.sleep(5)  # the turn is slower than the wait
+
+    async def scenario() -> Any:
+        processor = InboxProcessor(inbox, "rest", held, backoff=FAST)
+        recorded = await processor.accept("rest:1", "a", {"text": "a"})
+        inbox.gone = True
+        outcome = await processor.wait(recorded.entry, timeout=0.5)
+        for task in list(processor._workers.values()):
+            task.cancel()
+        return outcome
+
+    outcome = asyncio.run(scenario())
+    assert outcome.timed_out and outcome.entry.key == "a"

@@ -225,3 +225,34 @@ def test_action_server_away_gets_a_notice_not_silence_and_the_ack_says_not_deliv
 
     bot = Away()
     run(scenario())
+
+
+def test_a_turn_that_failed_gets_the_notice_and_its_resend_is_not_dropped_as_a_duplicate() -> None:
+    """Redis or the tracker's database away: Rasa's turn raised and saved nothing. The
+    message's id must be released (as when the action server is away), or the widget's
+    resend would be dropped as already handled: a message lost."""
+    from support.webchat import RecordingBot
+
+    from gopay_support.core import catalogue
+
+    class StoreAway(RecordingBot):
+        async def __call__(self, message):  # type: ignore[no-untyped-def]
+            self.messages.append(message)
+            if len(self.messages) == 1:
+                raise ConnectionRefusedError("the tracker store's database")
+            await super().__call__(message)
+            self.messages.pop()
+
+    async def scenario() -> None:
+        async with running(channel(), bot) as live:
+            client = ChatClient(live)
+            await client.connect()
+            ack = await client.say("yes", client_id="e" * 32, language="en")
+            assert ack == {"status": "unavailable", "client_message_id": "e" * 32}
+            assert client.received == [{"text": catalogue.text("notice.temporarily_unavailable_retry", "en")}]
+            again = await client.say("yes", client_id="e" * 32, language="en")
+            assert again["status"] == "accepted" and len(bot.messages) == 2
+            await client.close()
+
+    bot = StoreAway()
+    run(scenario())

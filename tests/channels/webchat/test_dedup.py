@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+from channels.toolkit.conventions import valid_client_id
 from channels.toolkit.records import Records
-from channels.webchat.dedup import KEEP_IDS, RecentIds, SharedIds, valid_client_id
+from channels.webchat.dedup import KEEP_IDS, RecentIds, SharedIds
 from gopay_support.adapters.db.database import Database
 
 
