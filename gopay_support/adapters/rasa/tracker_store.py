@@ -69,6 +69,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
 
+from gopay_support.adapters.rasa import graph_runner
+
 logger = logging.getLogger(__name__)
 
 #: The slot action_privacy_erase sets once it erased the customer's data (actions/privacy.py).
@@ -144,6 +146,9 @@ class SQLTrackerStoreFastEvents(SQLTrackerStore):
     def __init__(self, *args, window_user_turns: int | str = DEFAULT_WINDOW_USER_TURNS, **kwargs) -> None:  # noqa: ANN002, ANN003 - Rasa's signature
         memoise_event_type_lookup()
         refuse_memory_fallback()
+        # Rasa builds the tracker store before it loads the model: the place for the
+        # process's other plug-in of the per-turn cost.
+        graph_runner.install()
         self.window_user_turns = int(window_user_turns)
         dialect = kwargs.get("dialect", "sqlite")
         if dialect == "sqlite" and not kwargs.get("host"):

@@ -10,6 +10,7 @@ from gopay_support.adapters.rasa.nlu.calibration import (
 )
 from gopay_support.adapters.rasa.nlu.entities import LanguageExtractor, TrackingNumberExtractor
 from gopay_support.adapters.rasa.nlu.faq_payload import RetrievalPayloadResolver
+from gopay_support.adapters.rasa.nlu.response_selector import drop_answer_texts
 from gopay_support.adapters.rasa.nlu.tokenizer import BilingualTokenizer
 
 
@@ -105,6 +106,31 @@ def test_payload_resolver_selects_known_topic_only() -> None:
     assert known.get("intent") == {"name": "faq", "confidence": 1.0}
     assert known.get("response_selector")["faq"]["response"]["utter_action"] == "utter_faq/account_security"
     assert unknown.get("intent")["name"] == "greet"
+
+
+def test_the_selected_answer_keeps_its_action_and_topic_but_not_its_texts() -> None:
+    response = {
+        "responses": [{"text": "answer " * 200}],
+        "confidence": 0.9,
+        "intent_response_key": "faq/register",
+        "utter_action": "utter_faq/register",
+    }
+    ranking = [{"intent_response_key": "faq/register", "confidence": 0.9}]
+    message = Message(
+        data={
+            "text": "how do i register",
+            "response_selector": {"faq": {"response": response, "ranking": ranking}},
+        }
+    )
+    drop_answer_texts(message)
+    kept = message.get("response_selector")["faq"]
+    assert kept["response"] == {
+        "responses": None,
+        "confidence": 0.9,
+        "intent_response_key": "faq/register",
+        "utter_action": "utter_faq/register",
+    }
+    assert kept["ranking"] == ranking
 
 
 def _faq_message(topic_confidence: float, text: str = "how do i use paypal") -> Message:
