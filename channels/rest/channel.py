@@ -34,7 +34,6 @@ What Rasa's stock REST channel let a caller choose, this one decides itself:
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import re
@@ -166,7 +165,10 @@ class RestInput(InputChannel):
         if client_id is not None:
             return await self._recorded_turn(keeper, conversation, f"{sender}/{client_id}", text, metadata)
         try:
-            if await asyncio.to_thread(keeper.inbox.has_pending, CHANNEL, conversation):
+            # On the event loop, like Rasa's own SQL tracker store reads on every turn: one
+            # indexed query costs less than the hand-off to a worker thread and back (0.6 ms
+            # of a 7.7 ms turn, measured with bench/bench_rest.py's single user).
+            if keeper.inbox.has_pending(CHANNEL, conversation):
                 await self._keep(conversation, text, metadata)  # behind the kept ones, in order
                 return response.json(unavailable)
         except Exception as exc:  # noqa: BLE001 - the app database is away
