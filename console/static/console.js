@@ -779,28 +779,23 @@
   // -- supervisor dashboard ---------------------------------------------------------------
   var COLORS = ["#00799c", "#f5a524", "#7b61ff", "#2f9e44", "#e8590c", "#c2255c", "#495057", "#1098ad"];
 
-  function isoDay(date) {
-    return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" +
-      String(date.getDate()).padStart(2, "0");
-  }
-
-  function initDates() {
-    if ($("dash-to").value) return;
-    var today = new Date();
-    var first = new Date(today.getTime() - 13 * 86400000);
-    $("dash-to").value = isoDay(today);
-    $("dash-from").value = isoDay(first);
-  }
-
+  // The default period is the service's last 14 days in its own time zone (the server's
+  // answer names them), not the browser's: a supervisor abroad, or after midnight in one
+  // zone and not the other, would otherwise ask for days that miss today's conversations.
   function dashQuery() {
+    if (!$("dash-to").value) return "";
     return "from=" + encodeURIComponent($("dash-from").value) + "&to=" + encodeURIComponent($("dash-to").value);
   }
 
   function loadDashboard() {
-    initDates();
     $("dash-error").textContent = "";
     $("dash-csv").href = "/api/dashboard.csv?" + dashQuery();
     return api("GET", "/api/dashboard?" + dashQuery()).then(function (data) {
+      if (!$("dash-to").value) {
+        $("dash-from").value = data.from;
+        $("dash-to").value = data.to;
+        $("dash-csv").href = "/api/dashboard.csv?" + dashQuery();
+      }
       state.dashboard = data;
       renderDashboard(data);
     }).catch(function (error) { $("dash-error").textContent = error.message; });
