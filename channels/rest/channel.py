@@ -43,13 +43,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.rest.settings import RestSettings
-from channels.toolkit import conventions
+from channels.toolkit import conventions, replay
 from channels.toolkit.inbox import Defer, EntryState, Inbox, InboxEntry, InboxProcessor
 from gopay_support.adapters.db.database import Database
 from gopay_support.adapters.rasa.action_calls import ActionServerUnavailable
@@ -160,7 +159,6 @@ class RestInput(InputChannel):
         client = pseudonym(self.settings.identity_key, "address", address, 16)
         conversation = conventions.conversation_id(CHANNEL, sender)
         metadata = conventions.with_client(conventions.metadata(CHANNEL, hint), client)
-        unavailable = [{"recipient_id": conversation, "text": _unavailable(text, hint)}]
         keeper = self._keeper()
         if client_id is not None:
             return await self._recorded_turn(keeper, conversation, f"{sender}/{client_id}", text, metadata)
@@ -170,7 +168,7 @@ class RestInput(InputChannel):
             # of a 7.7 ms turn, measured with bench/bench_rest.py's single user).
             if keeper.inbox.has_pending(CHANNEL, conversation):
                 await self._keep(conversation, text, metadata)  # behind the kept ones, in order
-                return response.json(unavailable)
+                return _kept(conversation, text, hint)
         except Exception as exc:  # noqa: BLE001 - the app database is away
             logger.error("rest: inbox unavailable: %s", type(exc).__name__)
             return _retry_later()
@@ -179,7 +177,7 @@ class RestInput(InputChannel):
             await on_new_message(message)
         except ActionServerUnavailable:
             await self._keep(conversation, text, metadata)
-            return response.json(unavailable)
+            return _kept(conversation, text, hint)
         except Exception as exc:  # noqa: BLE001 - the turn raised: Rasa saved nothing of it
             logger.error("rest: message handling failed: %s", type(exc).__name__)
             return _retry_later()
@@ -201,8 +199,7 @@ class RestInput(InputChannel):
         if entry.state is EntryState.DONE:
             return response.json(entry.result or [])
         if outcome.deferred or entry.state is EntryState.FAILED:
-            unavailable = _unavailable(text, metadata.get(conventions.LANGUAGE))
-            return response.json([{"recipient_id": conversation, "text": unavailable}])
+            return _kept(conversation, text, metadata.get(conventions.LANGUAGE))
         return _retry_later()  # still in work (another server, or one that died holding it)
 
     async def _keep(self, conversation: str, text: str, metadata: dict[str, Any]) -> None:
@@ -241,23 +238,17 @@ class RestInput(InputChannel):
     async def _saved_turn(self, entry: InboxEntry) -> list[dict[str, Any]] | None:
         """The replies of the entry's turn if Rasa saved it before (a server killed after the
         save, an outcome that could not be written); ``None`` if it was not saved."""
-        agent = self._agent()
-        if agent is None:
+        saved = await replay.saved_turn(self._agent(), entry.conversation_id, entry.message_id)
+        if saved is None:
             return None
-        tracker = await agent.tracker_store.retrieve(entry.conversation_id)
-        if tracker is None:
-            return None
-        replies: list[dict[str, Any]] = []
-        found = False
-        for event in tracker.events:
-            if isinstance(event, UserUttered):
-                if found:
-                    break
-                found = event.message_id == entry.message_id
-            elif found and isinstance(event, BotUttered):
-                extra = {k: v for k, v in (event.data or {}).items() if v and k in _REPLY_PARTS}
-                replies.append({"recipient_id": entry.conversation_id, "text": event.text, **extra})
-        return replies if found else None
+        return [
+            {
+                "recipient_id": entry.conversation_id,
+                "text": event.text,
+                **{k: v for k, v in (event.data or {}).items() if v and k in _REPLY_PARTS},
+            }
+            for event in saved
+        ]
 
     def parse(self, body: bytes | None) -> tuple[str, str, str | None, str | None]:
         """Sender, text, language hint and client message id of a request body;
@@ -288,8 +279,10 @@ class RestInput(InputChannel):
         return direct and clientaddr.is_loopback(peer)
 
 
-def _unavailable(text: str, hint: str | None) -> str:
-    return catalogue.text("notice.temporarily_unavailable", language.resolve(text, hint))
+def _kept(conversation: str, text: str, hint: str | None) -> HTTPResponse:
+    """The answer to a message kept for later: the notice, in the message's language."""
+    notice = catalogue.text("notice.temporarily_unavailable", language.resolve(text, hint))
+    return response.json([{"recipient_id": conversation, "text": notice}])
 
 
 def _retry_later() -> HTTPResponse:

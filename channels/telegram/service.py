@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import UserUttered
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
@@ -41,7 +40,7 @@ from channels.telegram.routing import BotIdentity, Decision, Ignore, Reply, Turn
 from channels.telegram.sender import RetryPolicy, TelegramSender
 from channels.telegram.settings import TelegramSettings
 from channels.telegram.store import PAYLOAD_KEY_PREFIX, TelegramStore
-from channels.toolkit import conventions
+from channels.toolkit import conventions, replay
 from channels.toolkit.backoff import Backoff, retry_until_done
 from channels.toolkit.inbox import Defer, Inbox, InboxEntry, InboxProcessor
 from channels.toolkit.outbox import Outbox, OutboxWorker, Outgoing
@@ -267,13 +266,7 @@ class TelegramService:
 
     async def _finished_before(self, sender_id: str, message_id: str) -> bool:
         """Whether Rasa finished (saved) the turn of ``message_id`` before a crash."""
-        agent = self.agent()
-        if agent is None:
-            return False
-        tracker = await agent.tracker_store.retrieve(sender_id)
-        if tracker is None:
-            return False
-        return any(isinstance(e, UserUttered) and e.message_id == message_id for e in tracker.events)
+        return await replay.saved_turn(self.agent(), sender_id, message_id) is not None
 
     async def _enqueue(self, conversation_id: str, messages: list[Outgoing]) -> None:
         if messages:
