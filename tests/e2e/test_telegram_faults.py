@@ -87,6 +87,10 @@ def test_kill_9_of_rasa_right_after_the_200_loses_nothing(stack: Stack, fake: Fa
     stack.kill("rasa")  # within milliseconds of the last 200
     stack.start_rasa()
     fake.wait_for(lambda: all(fake.sent_messages(c) for c in chats), timeout=120)
+    # A reply can leave (outbox) before the killed server saved its turn: the update is then
+    # replayed once the killed server's lease runs out, under the same outbox keys. Wait for
+    # every conversation's record, then for the chats to go quiet.
+    fake.wait_for(lambda: all(user_texts(stack, c) for c in chats), timeout=120)
     settle(fake, chats)
     for chat, question in zip(chats, QUESTIONS, strict=True):
         assert user_texts(stack, chat) == [question]  # one turn each, not zero, not two
